@@ -1,0 +1,30 @@
+# The README's two commands are `make serve` and `make test`; everything else is a step of theirs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: serve setup install test lint
+
+serve: setup  ## set everything up, then serve the site with the seed data on http://127.0.0.1:8000
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+setup: install  ## migrate the database and import the fixtures (idempotent)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py import_fixtures
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+test: install  ## run the whole test suite
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .

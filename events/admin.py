@@ -1,0 +1,14 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Event
+
+
+@admin.register(Event)
+class EventAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "date", "date_lower", "date_upper", "place", "turning_point"]
+    list_filter = ["turning_point", "tags"]
+    search_fields = ["title", "slug", "place", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["people"]
+    readonly_fields = ["date_lower", "date_upper"]

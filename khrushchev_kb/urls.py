@@ -1,0 +1,20 @@
+"""The site's URLs: each app's pages under its own prefix, the cross-app pages here."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("people/", include("people.urls")),
+    path("events/", include("events.urls")),
+    path("", include("sources.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,53 @@
+"""People the sources name. The ground floor: imports no other app of the project."""
+
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+from taggit.managers import TaggableManager
+
+from .dating import EDTF_HELP, validate_edtf
+
+
+def split_aliases(text: str) -> list[str]:
+    """Aliases are stored one per line; blank lines and repeats are dropped, order kept."""
+    seen: dict[str, None] = {}
+    for line in (text or "").splitlines():
+        alias = line.strip()
+        if alias and alias not in seen:
+            seen[alias] = None
+    return list(seen)
+
+
+class Person(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    aliases = models.TextField(
+        blank=True,
+        help_text="Other names and every spelling variant the sources use (misspellings included), one per line.",
+    )
+    born = models.CharField(max_length=100, blank=True, validators=[validate_edtf], help_text=EDTF_HELP)
+    died = models.CharField(max_length=100, blank=True, validators=[validate_edtf], help_text=EDTF_HELP)
+    bio = models.TextField(blank=True, help_text="Markdown.")
+    portrait = models.ImageField(upload_to="portraits/", blank=True)
+    tags = TaggableManager(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:detail", args=[self.slug])
+
+    def clean(self):
+        self.aliases = "\n".join(split_aliases(self.aliases))
+
+    @property
+    def alias_list(self) -> list[str]:
+        return split_aliases(self.aliases)

@@ -1,0 +1,83 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Citation, Claim, Conflict, Figure, Reference, Source
+
+
+class ReferenceInline(admin.TabularInline):
+    model = Reference
+    extra = 0
+
+
+class FigureInline(admin.TabularInline):
+    model = Figure
+    extra = 0
+
+
+class CitationInline(admin.StackedInline):
+    model = Citation
+    extra = 0
+    autocomplete_fields = ["source"]
+    fields = ["source", "quote", "start", "end"]
+
+
+class ConflictInline(admin.TabularInline):
+    model = Conflict
+    fk_name = "from_claim"
+    extra = 0
+    autocomplete_fields = ["to_claim"]
+    verbose_name = "conflicting claim"
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "slug", "publisher", "kind", "published", "file_name"]
+    list_filter = ["kind", "publisher", "tags"]
+    search_fields = ["title", "slug", "publisher", "author", "file_name"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["sha256"]
+    inlines = [ReferenceInline, FigureInline]
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "statement", "date", "status", "event"]
+    list_filter = ["status", "tags", "citations__source"]
+    search_fields = ["statement", "key", "citations__quote"]
+    autocomplete_fields = ["people", "event"]
+    readonly_fields = ["status", "date_lower", "date_upper"]
+    inlines = [CitationInline, ConflictInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("event")
+
+
+@admin.register(Citation)
+class CitationAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "claim", "source", "start", "end"]
+    list_filter = ["source"]
+    search_fields = ["quote", "claim__statement"]
+    autocomplete_fields = ["claim", "source"]
+    list_select_related = ["claim", "source"]
+
+
+@admin.register(Conflict)
+class ConflictAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "from_claim", "to_claim", "note"]
+    search_fields = ["note", "from_claim__statement", "to_claim__statement"]
+    autocomplete_fields = ["from_claim", "to_claim"]
+    list_select_related = ["from_claim", "to_claim"]
+
+
+@admin.register(Reference)
+class ReferenceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "source", "url"]
+    search_fields = ["title", "url"]
+    list_select_related = ["source"]
+
+
+@admin.register(Figure)
+class FigureAdmin(SimpleHistoryAdmin):
+    list_display = ["file_name", "source", "caption"]
+    search_fields = ["file_name", "caption"]
+    list_select_related = ["source"]

@@ -1,0 +1,798 @@
+"""Import the curated fixtures (YAML + verbatim source texts) into the database.
+
+Two phases, so that a bad fixture never leaves a half-written database:
+
+1. ``load_fixtures`` + ``validate`` read every file and check every record
+   (schema, slugs, EDTF dates, source files and their encoding, every quote
+   anchored in its source, conflicts) without writing anything, and collect
+   *all* problems, each naming its file and line.
+2. ``write`` applies the validated data in one transaction, keyed on natural
+   keys (slugs, file names, claim keys), saving only what differs: a second run
+   changes nothing, not even a history record.
+
+See fixtures/README.md for the format.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from events.models import Event
+from people.models import Person
+
+from . import anchoring
+from .models import Citation, Claim, Conflict, Figure, Reference, Source
+
+LINE = "__line__"
+
+
+class FixtureError(Exception):
+    """The fixtures are invalid; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} problem(s) in the fixtures:\n" + "\n".join(f"  - {e}" for e in errors))
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe YAML loader that remembers the line of every mapping, for error messages."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping[LINE] = node.start_mark.line + 1
+        return mapping
+
+
+# Dates must stay text: a YAML 1.1 loader would turn 1964-10-14 into a date and 1956 into an int.
+for _first, _resolvers in list(_LineLoader.yaml_implicit_resolvers.items()):
+    _LineLoader.yaml_implicit_resolvers[_first] = [
+        (tag, regexp) for tag, regexp in _resolvers if tag != "tag:yaml.org,2002:timestamp"
+    ]
+
+
+@dataclass
+class Record:
+    """One YAML mapping with where it came from."""
+
+    data: dict[str, Any]
+    file: str
+    line: int
+
+    def where(self, kind: str, ident: Any = None) -> str:
+        label = f"{kind} {ident!r}" if ident is not None else kind
+        return f"{self.file}:{self.line}: {label}"
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+    def __str__(self) -> str:
+        text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        return text + (f", {self.deleted} deleted" if self.deleted else "")
+
+
+@dataclass
+class ImportReport:
+    counts: dict[str, Counts] = field(default_factory=lambda: collections.defaultdict(Counts))
+    dry_run: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.created or c.updated or c.deleted for c in self.counts.values())
+
+    def lines(self) -> list[str]:
+        order = ["people", "events", "sources", "references", "figures", "claims", "citations", "conflicts"]
+        return [f"{name:<11} {self.counts[name]}" for name in order if name in self.counts] + self.notes
+
+
+SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
+    # kind: (required keys, optional keys)
+    "source": (
+        {"slug", "file", "title"},
+        {"publisher", "author", "kind", "published", "url", "notes", "tags", "references", "figures"},
+    ),
+    "reference": ({"title"}, {"url"}),
+    "figure": ({"file_name"}, {"caption"}),
+    "person": ({"slug", "name"}, {"aliases", "born", "died", "bio", "tags"}),
+    "event": ({"slug", "title"}, {"date", "place", "summary", "people", "tags", "turning_point"}),
+    "claim": ({"key", "statement", "citations"}, {"date", "people", "event", "tags", "note", "conflicts"}),
+    "citation": ({"source", "quote"}, {"start"}),
+    "conflict": ({"claim", "note"}, set()),
+}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _read_yaml_list(path: Path, base: Path, errors: list[str]) -> list[Record]:
+    rel = str(path.relative_to(base.parent)) if path.is_relative_to(base.parent) else str(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        errors.append(f"{rel}: not valid UTF-8 ({exc.reason} at byte {exc.start})")
+        return []
+    try:
+        data = yaml.load(raw, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        errors.append(f"{rel}{line}: invalid YAML: {getattr(exc, 'problem', None) or exc}")
+        return []
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        errors.append(f"{rel}:1: expected a list of records, found {type(data).__name__}")
+        return []
+    records = []
+    for i, item in enumerate(data):
+        if not isinstance(item, dict):
+            errors.append(f"{rel}: item {i + 1} is not a mapping")
+            continue
+        records.append(Record(item, rel, item.pop(LINE, 0)))
+    return records
+
+
+@dataclass
+class FixtureSet:
+    base: Path
+    sources: list[Record]
+    people: list[Record]
+    events: list[Record]
+    claims: list[Record]
+
+
+def load_fixtures(path: Path | str) -> FixtureSet:
+    """Read every YAML file of a fixtures folder; raises FixtureError on unreadable files."""
+    base = Path(path).resolve()
+    errors: list[str] = []
+    if not base.is_dir():
+        raise FixtureError([f"{path}: not a directory"])
+    loaded = {}
+    for name in ("sources", "people", "events"):
+        file = base / f"{name}.yaml"
+        if not file.is_file():
+            errors.append(f"{base.name}/{name}.yaml: missing")
+            loaded[name] = []
+        else:
+            loaded[name] = _read_yaml_list(file, base, errors)
+    claim_files = sorted((base / "claims").glob("*.yaml")) if (base / "claims").is_dir() else []
+    if (base / "claims.yaml").is_file():
+        claim_files.insert(0, base / "claims.yaml")
+    if not claim_files:
+        errors.append(f"{base.name}/claims/*.yaml: no claim files")
+    claims = [r for f in claim_files for r in _read_yaml_list(f, base, errors)]
+    if errors:
+        raise FixtureError(errors)
+    return FixtureSet(base, loaded["sources"], loaded["people"], loaded["events"], claims)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@dataclass
+class ValidCitation:
+    source_slug: str
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass
+class ValidClaim:
+    record: Record
+    fields: dict[str, Any]
+    people: list[str]
+    event: str | None
+    tags: list[str]
+    citations: list[ValidCitation]
+
+
+@dataclass
+class Validated:
+    base: Path
+    people: list[tuple[dict[str, Any], list[str]]]  # (fields, tags)
+    events: list[tuple[dict[str, Any], list[str], list[str]]]  # (fields, people slugs, tags)
+    sources: list[tuple[dict[str, Any], list[str], list[dict], list[dict]]]  # fields, tags, refs, figures
+    claims: list[ValidClaim]
+    conflicts: dict[frozenset[str], str]  # {claim key pair: note}
+    # Citations outside the fixtures on sources whose text changes: {citation id: (start, end)}
+    reanchored: dict[int, tuple[int, int]]
+
+
+class _Validator:
+    def __init__(self, fixtures: FixtureSet):
+        self.fx = fixtures
+        self.errors: list[str] = []
+
+    def error(self, record: Record, kind: str, ident: Any, message: str) -> None:
+        self.errors.append(f"{record.where(kind, ident)}: {message}")
+
+    def check_keys(self, record: Record, kind: str, ident: Any, data: dict | None = None) -> bool:
+        data = record.data if data is None else data
+        required, optional = SCHEMAS[kind]
+        ok = True
+        data.pop(LINE, None)
+        missing = sorted(k for k in required if data.get(k) in (None, "", []))
+        if missing:
+            self.error(record, kind, ident, f"missing {', '.join(missing)}")
+            ok = False
+        unknown = sorted(set(data) - required - optional)
+        if unknown:
+            self.error(
+                record,
+                kind,
+                ident,
+                f"unknown field(s) {', '.join(unknown)} (allowed: {', '.join(sorted(required | optional))})",
+            )
+            ok = False
+        return ok
+
+    def text(self, record: Record, kind: str, ident: Any, data: dict, key: str) -> str:
+        value = data.get(key)
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.error(record, kind, ident, f"{key} must be text, not {type(value).__name__}")
+            return ""
+        return str(value).strip() if key not in ("quote",) else str(value)
+
+    def str_list(self, record: Record, kind: str, ident: Any, data: dict, key: str) -> list[str]:
+        value = data.get(key) or []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+            self.error(record, kind, ident, f"{key} must be a list of text")
+            return []
+        return [str(v).strip() for v in value if str(v).strip()]
+
+    def unique(self, seen: dict[str, Record], record: Record, kind: str, ident: str) -> bool:
+        if ident in seen:
+            self.error(
+                record,
+                kind,
+                ident,
+                f"duplicate {'key' if kind == 'claim' else 'slug'} "
+                f"(first defined at {seen[ident].file}:{seen[ident].line})",
+            )
+            return False
+        seen[ident] = record
+        return True
+
+    def model_fields(self, record: Record, kind: str, ident: Any, model, values: dict) -> None:
+        """Run the model's own field validation (lengths, slug format, EDTF, URLs)."""
+        try:
+            exclude = [f.name for f in model._meta.get_fields() if f.name not in values]
+            model(**values).clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    self.error(record, kind, ident, f"{name}: {message}")
+
+    def run(self) -> Validated:
+        people = self.validate_people()
+        events = self.validate_events({p[0]["slug"] for p in people})
+        sources, texts = self.validate_sources()
+        claims, conflicts = self.validate_claims({p[0]["slug"] for p in people}, {e[0]["slug"] for e in events}, texts)
+        reanchored = self.reanchor_foreign_citations(texts, {c.fields["key"] for c in claims})
+        if self.errors:
+            raise FixtureError(self.errors)
+        return Validated(self.fx.base, people, events, sources, claims, conflicts, reanchored)
+
+    def validate_people(self):
+        seen: dict[str, Record] = {}
+        out = []
+        for r in self.fx.people:
+            slug = r.data.get("slug")
+            if not self.check_keys(r, "person", slug) or not self.unique(seen, r, "person", slug):
+                continue
+            fields = {
+                "slug": str(slug),
+                "name": self.text(r, "person", slug, r.data, "name"),
+                "aliases": "\n".join(self.str_list(r, "person", slug, r.data, "aliases")),
+                "born": self.text(r, "person", slug, r.data, "born"),
+                "died": self.text(r, "person", slug, r.data, "died"),
+                "bio": self.text(r, "person", slug, r.data, "bio"),
+            }
+            self.model_fields(r, "person", slug, Person, fields)
+            out.append((fields, self.str_list(r, "person", slug, r.data, "tags")))
+        return out
+
+    def validate_events(self, person_slugs: set[str]):
+        seen: dict[str, Record] = {}
+        out = []
+        for r in self.fx.events:
+            slug = r.data.get("slug")
+            if not self.check_keys(r, "event", slug) or not self.unique(seen, r, "event", slug):
+                continue
+            turning_point = r.data.get("turning_point", True)
+            if not isinstance(turning_point, bool):
+                self.error(r, "event", slug, "turning_point must be true or false")
+            fields = {
+                "slug": str(slug),
+                "title": self.text(r, "event", slug, r.data, "title"),
+                "date": self.text(r, "event", slug, r.data, "date"),
+                "place": self.text(r, "event", slug, r.data, "place"),
+                "summary": self.text(r, "event", slug, r.data, "summary"),
+                "turning_point": bool(turning_point),
+            }
+            self.model_fields(r, "event", slug, Event, fields)
+            people = self.str_list(r, "event", slug, r.data, "people")
+            for p in people:
+                if p not in person_slugs:
+                    self.error(r, "event", slug, f"unknown person slug {p!r}")
+            out.append((fields, people, self.str_list(r, "event", slug, r.data, "tags")))
+        return out
+
+    def validate_sources(self):
+        seen: dict[str, Record] = {}
+        seen_files: dict[str, Record] = {}
+        out = []
+        texts: dict[str, str] = {}
+        for r in self.fx.sources:
+            slug = r.data.get("slug")
+            if not self.check_keys(r, "source", slug) or not self.unique(seen, r, "source", slug):
+                continue
+            rel = self.text(r, "source", slug, r.data, "file")
+            path = (self.fx.base / rel).resolve()
+            if not path.is_relative_to(self.fx.base):
+                self.error(r, "source", slug, f"file {rel!r} is outside the fixtures folder")
+                continue
+            if not path.is_file():
+                self.error(r, "source", slug, f"source file {rel!r} is missing")
+                continue
+            if path.name in seen_files:
+                self.error(
+                    r,
+                    "source",
+                    slug,
+                    f"file {path.name!r} is already the text of another source "
+                    f"({seen_files[path.name].file}:{seen_files[path.name].line})",
+                )
+                continue
+            seen_files[path.name] = r
+            try:
+                text = path.read_bytes().decode("utf-8")  # verbatim: no newline translation
+            except UnicodeDecodeError as exc:
+                self.error(
+                    r,
+                    "source",
+                    slug,
+                    f"source file {rel!r} is not UTF-8 "
+                    f"({exc.reason}: byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+                )
+                continue
+            fields = {
+                "slug": str(slug),
+                "title": self.text(r, "source", slug, r.data, "title"),
+                "publisher": self.text(r, "source", slug, r.data, "publisher"),
+                "author": self.text(r, "source", slug, r.data, "author"),
+                "kind": self.text(r, "source", slug, r.data, "kind") or Source.Kind.ARTICLE,
+                "published": self.text(r, "source", slug, r.data, "published"),
+                "url": self.text(r, "source", slug, r.data, "url"),
+                "notes": self.text(r, "source", slug, r.data, "notes"),
+                "file_name": path.name,
+                "text": text,
+            }
+            self.model_fields(r, "source", slug, Source, fields)
+            references = []
+            for i, ref in enumerate(r.data.get("references") or []):
+                sub = Record(ref, r.file, ref.get(LINE, r.line)) if isinstance(ref, dict) else None
+                if sub is None or not self.check_keys(sub, "reference", f"{slug}#{i + 1}"):
+                    if sub is None:
+                        self.error(r, "source", slug, f"reference {i + 1} must be a mapping with title and url")
+                    continue
+                values = {
+                    "position": i + 1,
+                    "title": self.text(sub, "reference", i + 1, ref, "title"),
+                    "url": self.text(sub, "reference", i + 1, ref, "url"),
+                }
+                self.model_fields(sub, "reference", f"{slug}#{i + 1}", Reference, values)
+                references.append(values)
+            figures = []
+            names = set()
+            for i, fig in enumerate(r.data.get("figures") or []):
+                sub = Record(fig, r.file, fig.get(LINE, r.line)) if isinstance(fig, dict) else None
+                if sub is None or not self.check_keys(sub, "figure", f"{slug}#{i + 1}"):
+                    if sub is None:
+                        self.error(r, "source", slug, f"figure {i + 1} must be a mapping with file_name and caption")
+                    continue
+                values = {
+                    "position": i + 1,
+                    "file_name": self.text(sub, "figure", i + 1, fig, "file_name"),
+                    "caption": self.text(sub, "figure", i + 1, fig, "caption"),
+                }
+                if values["file_name"] in names:
+                    self.error(sub, "figure", values["file_name"], "listed twice for this source")
+                    continue
+                names.add(values["file_name"])
+                self.model_fields(sub, "figure", values["file_name"], Figure, values)
+                figures.append(values)
+            texts[str(slug)] = text
+            out.append((fields, self.str_list(r, "source", slug, r.data, "tags"), references, figures))
+        return out, texts
+
+    def validate_claims(self, person_slugs, event_slugs, texts):
+        seen: dict[str, Record] = {}
+        seen_statements: dict[str, Record] = {}
+        out: list[ValidClaim] = []
+        declared: list[tuple[Record, str, str, str]] = []
+        for r in self.fx.claims:
+            key = r.data.get("key")
+            if not self.check_keys(r, "claim", key) or not self.unique(seen, r, "claim", key):
+                continue
+            key = str(key)
+            statement = self.text(r, "claim", key, r.data, "statement")
+            norm = " ".join(statement.lower().split())
+            if norm in seen_statements:
+                first = seen_statements[norm]
+                self.error(
+                    r,
+                    "claim",
+                    key,
+                    f"same statement as the claim at {first.file}:{first.line}: "
+                    "corroborating sources belong in one claim's citations",
+                )
+            seen_statements[norm] = r
+            fields = {
+                "key": key,
+                "statement": statement,
+                "date": self.text(r, "claim", key, r.data, "date"),
+                "note": self.text(r, "claim", key, r.data, "note"),
+            }
+            self.model_fields(r, "claim", key, Claim, fields)
+            people = self.str_list(r, "claim", key, r.data, "people")
+            for p in people:
+                if p not in person_slugs:
+                    self.error(r, "claim", key, f"unknown person slug {p!r}")
+            event = self.text(r, "claim", key, r.data, "event") or None
+            if event and event not in event_slugs:
+                self.error(r, "claim", key, f"unknown event slug {event!r}")
+            citations = self.validate_citations(r, key, texts)
+            for c in r.data.get("conflicts") or []:
+                if not isinstance(c, dict):
+                    self.error(r, "claim", key, "each conflict must be a mapping with claim and note")
+                    continue
+                sub = Record(c, r.file, c.get(LINE, r.line))
+                if self.check_keys(sub, "conflict", f"{key} -> {c.get('claim')}"):
+                    declared.append((sub, key, str(c["claim"]), self.text(sub, "conflict", key, c, "note")))
+            out.append(ValidClaim(r, fields, people, event, self.str_list(r, "claim", key, r.data, "tags"), citations))
+        conflicts: dict[frozenset[str], str] = {}
+        where: dict[frozenset[str], Record] = {}
+        for sub, key, other, note in declared:
+            ident = f"{key} -> {other}"
+            if other not in seen:
+                self.error(sub, "conflict", ident, f"unknown claim key {other!r}")
+                continue
+            if other == key:
+                self.error(sub, "conflict", ident, "a claim cannot conflict with itself")
+                continue
+            pair = frozenset((key, other))
+            if pair in conflicts and conflicts[pair] != note:
+                first = where[pair]
+                self.error(
+                    sub,
+                    "conflict",
+                    ident,
+                    f"declared again with a different note (first at "
+                    f"{first.file}:{first.line}); declare it once, or with the same note",
+                )
+                continue
+            conflicts[pair] = note
+            where.setdefault(pair, sub)
+        return out, conflicts
+
+    def validate_citations(self, r: Record, key: str, texts: dict[str, str]) -> list[ValidCitation]:
+        raw = r.data.get("citations")
+        if not isinstance(raw, list):
+            self.error(r, "claim", key, "citations must be a list")
+            return []
+        out = []
+        seen_spans = set()
+        for i, c in enumerate(raw):
+            if not isinstance(c, dict):
+                self.error(r, "claim", key, f"citation {i + 1} must be a mapping with source and quote")
+                continue
+            sub = Record(c, r.file, c.get(LINE, r.line))
+            ident = f"{key} citation {i + 1}"
+            if not self.check_keys(sub, "citation", ident):
+                continue
+            slug = str(c["source"])
+            quote = c["quote"]
+            if not isinstance(quote, str):
+                self.error(sub, "citation", ident, "quote must be text")
+                continue
+            start = c.get("start")
+            if start is not None and (isinstance(start, bool) or not isinstance(start, int) or start < 0):
+                self.error(sub, "citation", ident, f"start must be a non-negative integer, not {start!r}")
+                continue
+            if slug not in texts:
+                self.error(sub, "citation", ident, f"unknown source slug {slug!r}")
+                continue
+            try:
+                found = anchoring.anchor(texts[slug], quote, start)
+            except anchoring.AnchorError as exc:
+                self.error(sub, "citation", ident, f"in source {slug!r}: {exc}")
+                continue
+            if (slug, found.start, found.end) in seen_spans:
+                self.error(sub, "citation", ident, f"cites the same passage of {slug!r} twice")
+                continue
+            seen_spans.add((slug, found.start, found.end))
+            out.append(ValidCitation(slug, quote, found.start, found.end))
+        return out
+
+    def reanchor_foreign_citations(self, texts: dict[str, str], fixture_keys: set[str]):
+        """Citations made outside the fixtures must follow a source text that the import changes."""
+        moved: dict[int, tuple[int, int]] = {}
+        changed = {s.slug: s for s in Source.objects.filter(slug__in=list(texts)) if s.text != texts[s.slug]}
+        if not changed:
+            return moved
+        foreign = (
+            Citation.objects.filter(source__slug__in=list(changed))
+            .exclude(claim__key__in=list(fixture_keys))
+            .select_related("source", "claim")
+        )
+        for citation in foreign:
+            slug = citation.source.slug
+            try:
+                found = anchoring.reanchor(changed[slug].text, texts[slug], citation.quote, citation.start)
+            except anchoring.AnchorError as exc:
+                self.errors.append(
+                    f"source {slug!r}: the new text breaks citation {citation.pk} of claim "
+                    f"{citation.claim_id} (made outside the fixtures): {exc}"
+                )
+                continue
+            moved[citation.pk] = (found.start, found.end)
+        return moved
+
+
+def validate(fixtures: FixtureSet) -> Validated:
+    return _Validator(fixtures).run()
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _apply(obj, values: dict[str, Any]) -> bool:
+    """Set attributes that differ; returns whether anything did."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def _sync_tags(obj, names: list[str]) -> bool:
+    current = {t.lower() for t in obj.tags.names()}
+    if current == {n.lower() for n in names}:
+        return False
+    obj.tags.set(names, clear=True)
+    return True
+
+
+def _upsert(model, existing: dict, key: str, values: dict, counts: Counts):
+    obj = existing.get(values[key])
+    if obj is None:
+        obj = model(**values)
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+        obj.save()
+        counts.created += 1
+        return obj, True
+    if _apply(obj, values):
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+        obj.save()
+        counts.updated += 1
+        return obj, True
+    return obj, False
+
+
+def write(data: Validated, *, progress: Callable[..., None] | None = None) -> ImportReport:
+    """Apply validated fixtures. Call inside a transaction (``import_fixtures`` does).
+
+    ``progress(message, step=False)`` hears a summary after each phase, and
+    ``step=True`` messages while a long list of claims is written.
+    """
+    report = ImportReport()
+    say = progress or (lambda message, step=False: None)
+
+    # People
+    counts = report.counts["people"]
+    existing = {p.slug: p for p in Person.objects.prefetch_related("tags")}
+    people: dict[str, Person] = {}
+    for fields, tags in data.people:
+        obj, saved = _upsert(Person, existing, "slug", fields, counts)
+        if _sync_tags(obj, tags) and not saved:
+            counts.updated += 1
+        elif not saved:
+            counts.unchanged += 1
+        people[obj.slug] = obj
+    say(f"people: {counts}")
+
+    # Events
+    counts = report.counts["events"]
+    existing = {e.slug: e for e in Event.objects.prefetch_related("tags", "people")}
+    events: dict[str, Event] = {}
+    for fields, person_slugs, tags in data.events:
+        obj, saved = _upsert(Event, existing, "slug", fields, counts)
+        changed = _sync_tags(obj, tags)
+        wanted = {people[s].pk for s in person_slugs}
+        if {p.pk for p in obj.people.all()} != wanted:
+            obj.people.set(wanted)
+            changed = True
+        if not saved:
+            if changed:
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        events[obj.slug] = obj
+    say(f"events: {counts}")
+
+    # Sources, with their references and figures
+    counts = report.counts["sources"]
+    existing = {s.slug: s for s in Source.objects.prefetch_related("tags", "references", "figures")}
+    sources: dict[str, Source] = {}
+    for fields, tags, references, figures in data.sources:
+        obj, saved = _upsert(Source, existing, "slug", fields, counts)
+        changed = _sync_tags(obj, tags)
+        if not saved:
+            if changed:
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        sources[obj.slug] = obj
+        _sync_children(obj.references.all(), Reference, obj, "position", references, report.counts["references"])
+        _sync_children(obj.figures.all(), Figure, obj, "file_name", figures, report.counts["figures"])
+    say(f"sources: {counts}")
+
+    # Citations made outside the fixtures follow their source's new text.
+    for citation in Citation.objects.filter(pk__in=list(data.reanchored)).select_related("source", "claim"):
+        citation.start, citation.end = data.reanchored[citation.pk]
+        citation.full_clean(validate_unique=False)
+        citation.save()
+        report.notes.append(f"re-anchored citation {citation.pk} of claim {citation.claim_id} (made in the admin)")
+
+    # Claims and their citations
+    counts = report.counts["claims"]
+    cite_counts = report.counts["citations"]
+    existing = {
+        c.key: c for c in Claim.objects.filter(key__isnull=False).prefetch_related("tags", "people", "citations")
+    }
+    claims: dict[str, Claim] = {}
+    total = len(data.claims)
+    for n, vc in enumerate(data.claims, start=1):
+        values = dict(vc.fields, event=events[vc.event] if vc.event else None)
+        obj, saved = _upsert(Claim, existing, "key", values, counts)
+        changed = _sync_tags(obj, vc.tags)
+        wanted = {people[s].pk for s in vc.people}
+        if {p.pk for p in obj.people.all()} != wanted:
+            obj.people.set(wanted)
+            changed = True
+        changed |= _sync_citations(obj, vc.citations, sources, cite_counts)
+        if not saved:
+            if changed:
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        claims[obj.key] = obj
+        if total >= 200 and n % 100 == 0:
+            say(f"claims: {n}/{total}", step=True)
+    say(f"claims: {counts}")
+
+    _sync_conflicts(data.conflicts, claims, report.counts["conflicts"])
+    say(f"conflicts: {report.counts['conflicts']}")
+
+    # Statuses are kept current by Citation/Conflict saves; this settles any left behind.
+    for claim in claims.values():
+        claim.refresh_status()
+    return report
+
+
+def _sync_children(current_qs, model, parent: Source, key: str, wanted: list[dict], counts: Counts) -> None:
+    current = {getattr(c, key): c for c in current_qs}
+    for values in wanted:
+        obj = current.pop(values[key], None)
+        if obj is None:
+            obj = model(source=parent, **values)
+            obj.full_clean(validate_unique=False)
+            obj.save()
+            counts.created += 1
+        elif _apply(obj, values):
+            obj.full_clean(validate_unique=False)
+            obj.save()
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    for obj in current.values():
+        obj.delete()
+        counts.deleted += 1
+
+
+def _sync_citations(claim: Claim, wanted: list[ValidCitation], sources: dict[str, Source], counts: Counts) -> bool:
+    """Make a fixture claim's citations exactly the fixture's; returns whether anything changed."""
+    current = {(c.source_id, c.start, c.end): c for c in claim.citations.all()}
+    changed = False
+    for vc in wanted:
+        source = sources[vc.source_slug]
+        obj = current.pop((source.pk, vc.start, vc.end), None)
+        if obj is None:
+            obj = Citation(claim=claim, source=source, quote=vc.quote, start=vc.start, end=vc.end)
+            obj.full_clean(validate_unique=False)
+            obj.save()
+            counts.created += 1
+            changed = True
+        elif obj.quote != vc.quote:
+            obj.quote = vc.quote
+            obj.source = source
+            obj.full_clean(validate_unique=False)
+            obj.save()
+            counts.updated += 1
+            changed = True
+        else:
+            counts.unchanged += 1
+    for obj in current.values():
+        obj.delete()
+        counts.deleted += 1
+        changed = True
+    return changed
+
+
+def _sync_conflicts(wanted: dict[frozenset[str], str], claims: dict[str, Claim], counts: Counts) -> None:
+    """Conflicts between two fixture claims are exactly the fixtures'; others are left alone."""
+    ids = {c.pk: k for k, c in claims.items()}
+    current: dict[frozenset[str], Conflict] = {}
+    for link in Conflict.objects.filter(from_claim__in=list(ids), to_claim__in=list(ids)):
+        if link.from_claim_id < link.to_claim_id:
+            current[frozenset((ids[link.from_claim_id], ids[link.to_claim_id]))] = link
+    for pair, note in sorted(wanted.items(), key=lambda item: sorted(item[0])):
+        a, b = sorted(pair)
+        link = current.pop(pair, None)
+        if link is None:
+            link = Conflict(from_claim=claims[a], to_claim=claims[b], note=note)
+            link.full_clean(validate_unique=False)
+            link.save()
+            counts.created += 1
+        elif link.note != note:
+            link.note = note
+            link.full_clean(validate_unique=False)
+            link.save()
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    for link in current.values():
+        link.delete()
+        counts.deleted += 1
+
+
+class _DryRun(Exception):
+    pass
+
+
+def import_fixtures(
+    path: Path | str, *, dry_run: bool = False, progress: Callable[..., None] | None = None
+) -> ImportReport:
+    """Validate everything, then write everything in one transaction (rolled back for a dry run)."""
+    data = validate(load_fixtures(path))
+    report = ImportReport(dry_run=dry_run)
+    try:
+        with transaction.atomic():
+            written = write(data, progress=progress)
+            if dry_run:
+                report.counts, report.notes = written.counts, written.notes
+                raise _DryRun
+    except _DryRun:
+        return report
+    written.dry_run = False
+    return written

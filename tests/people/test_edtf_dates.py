@@ -1,0 +1,64 @@
+import datetime
+
+import pytest
+
+from people import edtf_dates
+
+
+@pytest.mark.parametrize(
+    ("text", "lower", "upper"),
+    [
+        ("1964-10-14", "1964-10-14", "1964-10-14"),
+        ("1956-02", "1956-02-01", "1956-02-29"),
+        ("1953", "1953-01-01", "1953-12-31"),
+        ("1955~", "1955-01-01", "1955-12-31"),
+        ("1953?", "1953-01-01", "1953-12-31"),
+        ("1955/1957", "1955-01-01", "1957-12-31"),
+        ("1964-10-12/1964-10-14", "1964-10-12", "1964-10-14"),
+        ("195X", "1950-01-01", "1959-12-31"),
+    ],
+)
+def test_bounds(text, lower, upper):
+    assert edtf_dates.bounds(text) == (datetime.date.fromisoformat(lower), datetime.date.fromisoformat(upper))
+
+
+def test_blank_is_undated():
+    assert edtf_dates.bounds("") == (None, None)
+    assert edtf_dates.humanize("") == "undated"
+
+
+def test_open_interval_has_no_bound_on_its_open_side():
+    assert edtf_dates.bounds("1985/..") == (datetime.date(1985, 1, 1), None)
+
+
+@pytest.mark.parametrize("text", ["1950s", "1955-1957", "October 1964", "1964-13-01", "abc"])
+def test_invalid_dates_raise_with_examples(text):
+    with pytest.raises(edtf_dates.InvalidEDTF, match="not a valid EDTF date"):
+        edtf_dates.parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("1964-10-14", "14 October 1964"),
+        ("1956-02", "February 1956"),
+        ("1955~", "c. 1955"),
+        ("1953?", "1953?"),
+        ("1955/1957", "1955–1957"),
+        ("1964-10-12/1964-10-14", "12–14 October 1964"),
+        ("1960-09/1960-10", "September–October 1960"),
+        ("1953-06-26/1953-12-23", "26 June 1953 – 23 December 1953"),
+        ("195X", "the 1950s"),
+        ("1985/..", "from 1985"),
+    ],
+)
+def test_humanize_is_honest_about_vagueness(text, shown):
+    assert edtf_dates.humanize(text) == shown
+
+
+def test_precision():
+    assert edtf_dates.precision("1964-10-14") == "day"
+    assert edtf_dates.precision("1956-02") == "month"
+    assert edtf_dates.precision("1955~") == "year"
+    assert edtf_dates.precision("1955/1957") == "range"
+    assert edtf_dates.precision("") == "none"
