@@ -8,6 +8,8 @@ from taggit.managers import TaggableManager
 from people.dating import EDTFDatedModel
 from people.models import Person
 
+from .querysets import EventQuerySet
+
 
 class Event(EDTFDatedModel):
     title = models.CharField(max_length=300)
@@ -23,6 +25,7 @@ class Event(EDTFDatedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(m2m_fields=[people])
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = [models.F("date_lower").asc(nulls_last=True), "title"]

@@ -1,12 +1,46 @@
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from .models import Event
 
 
 def event_list(request):
-    return render(request, "events/event_list.html", {"events": Event.objects.prefetch_related("people")})
+    page = Paginator(Event.objects.for_list(), 100).get_page(request.GET.get("page"))
+    return render(request, "events/event_list.html", {"page": page})
 
 
 def event_detail(request, slug):
-    event = get_object_or_404(Event.objects.prefetch_related("people"), slug=slug)
-    return render(request, "events/event_detail.html", {"event": event, "claims": event.claims.for_list()})
+    event = get_object_or_404(Event.objects.for_detail(), slug=slug)
+    claims = list(event.claims.for_event())
+    by_source: dict = {}
+    for claim in claims:
+        for citation in claim.citations.all():
+            group = by_source.setdefault(citation.source_id, {"source": citation.source, "claims": []})
+            if claim not in group["claims"]:
+                group["claims"].append(claim)
+    groups = sorted(by_source.values(), key=lambda g: g["source"].file_name)
+    return render(
+        request,
+        "events/event_detail.html",
+        {"event": event, "claims": claims, "groups": groups, "jsonld": event_jsonld(request, event)},
+    )
+
+
+def event_jsonld(request, event):
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": event.title,
+        "url": request.build_absolute_uri(event.get_absolute_url()),
+        "eventStatus": "https://schema.org/EventScheduled",
+    }
+    if event.date_lower:
+        data["startDate"] = event.date_lower.isoformat()
+    if event.date_upper:
+        data["endDate"] = event.date_upper.isoformat()
+    if event.place:
+        data["location"] = {"@type": "Place", "name": event.place}
+    participants = [{"@type": "Person", "name": p.name} for p in event.people.all()]
+    if participants:
+        data["performer"] = participants
+    return data

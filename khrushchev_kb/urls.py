@@ -10,6 +10,9 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("disputes/", views.disputes, name="disputes"),
+    path("tags/<slug:slug>/", views.tag_detail, name="tag"),
+    path("search/", views.search, name="search"),
     path("admin/", admin.site.urls),
     path("people/", include("people.urls")),
     path("events/", include("events.urls")),

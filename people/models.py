@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
 from .dating import EDTF_HELP, validate_edtf
+from .querysets import PersonQuerySet
 
 
 def split_aliases(text: str) -> list[str]:
@@ -34,6 +35,7 @@ class Person(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

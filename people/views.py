@@ -1,13 +1,33 @@
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from .models import Person
 
 
 def person_list(request):
-    return render(request, "people/person_list.html", {"people": Person.objects.all()})
+    page = Paginator(Person.objects.for_list(), 100).get_page(request.GET.get("page"))
+    return render(request, "people/person_list.html", {"page": page})
 
 
 def person_detail(request, slug):
-    person = get_object_or_404(Person, slug=slug)
-    claims = person.claims.for_list()
-    return render(request, "people/person_detail.html", {"person": person, "claims": claims})
+    person = get_object_or_404(Person.objects.for_detail(), slug=slug)
+    page = Paginator(person.claims.for_list(), 100).get_page(request.GET.get("page"))
+    return render(
+        request, "people/person_detail.html", {"person": person, "page": page, "jsonld": person_jsonld(request, person)}
+    )
+
+
+def person_jsonld(request, person):
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Person",
+        "name": person.name,
+        "url": request.build_absolute_uri(person.get_absolute_url()),
+    }
+    if person.alias_list:
+        data["alternateName"] = person.alias_list
+    if person.born:
+        data["birthDate"] = person.born
+    if person.died:
+        data["deathDate"] = person.died
+    return data

@@ -18,7 +18,7 @@ from people.dating import EDTF_HELP, EDTFDatedModel, validate_edtf
 from people.models import Person
 
 from . import anchoring
-from .querysets import ClaimQuerySet, SourceQuerySet
+from .querysets import ClaimQuerySet, ConflictQuerySet, SourceQuerySet
 
 
 def text_sha256(text: str) -> str:
@@ -252,6 +252,7 @@ class Conflict(models.Model):
     note = models.TextField(help_text="States the disagreement plainly (Markdown).")
 
     history = HistoricalRecords()
+    objects = ConflictQuerySet.as_manager()
 
     class Meta:
         ordering = ["from_claim", "to_claim"]

@@ -5,7 +5,7 @@ query count is decided here, where a test pins it.
 """
 
 from django.db import models
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 
 
 class SourceQuerySet(models.QuerySet):
@@ -15,6 +15,20 @@ class SourceQuerySet(models.QuerySet):
             citation_count=Count("citations", distinct=True),
         )
 
+    def for_list(self):
+        return self.with_claim_counts().prefetch_related("citations").order_by("file_name", "slug")
+
+    def for_reading(self):
+        """The source page: the text, its references and figures, every citation with its claim."""
+        from .models import Citation
+
+        return self.prefetch_related(
+            "references",
+            "figures",
+            "tags",
+            Prefetch("citations", queryset=Citation.objects.select_related("claim").order_by("start", "-end", "id")),
+        )
+
 
 class ClaimQuerySet(models.QuerySet):
     def dated(self):
@@ -22,6 +36,38 @@ class ClaimQuerySet(models.QuerySet):
 
     def undated(self):
         return self.filter(date_lower__isnull=True)
+
+    def with_status(self, status: str):
+        return self.filter(status=status)
+
+    def mentioning(self, person):
+        return self.filter(people=person)
+
+    def cited_by(self, source):
+        return self.filter(citations__source=source).distinct()
+
+    def overlapping(self, start=None, end=None):
+        """Claims whose date range meets [start, end] (either may be None); undated claims never do."""
+        qs = self
+        if start is not None:
+            qs = qs.filter(date_upper__gte=start)
+        if end is not None:
+            qs = qs.filter(date_lower__lte=end)
+        return qs
+
+    def matching(self, text: str):
+        """A plain substring search over statements, quotes and people's names and aliases."""
+        words = text.split()
+        qs = self
+        for word in words:
+            qs = qs.filter(
+                Q(statement__icontains=word)
+                | Q(citations__quote__icontains=word)
+                | Q(people__name__icontains=word)
+                | Q(people__aliases__icontains=word)
+                | Q(note__icontains=word)
+            )
+        return qs.distinct() if words else qs
 
     def chronological(self):
         return self.order_by(models.F("date_lower").asc(nulls_last=True), "date_upper", "id")
@@ -36,3 +82,64 @@ class ClaimQuerySet(models.QuerySet):
     def for_list(self):
         """Claims with everything a list row shows: event, people, tags, citations and their sources."""
         return self.select_related("event").prefetch_related("people", "tags").with_citations().chronological()
+
+    def for_timeline(self):
+        """Timeline entries: the statement, date and status, and the sources as small labels."""
+        from .models import Citation
+
+        return (
+            self.only("id", "statement", "date", "date_lower", "date_upper", "status", "event_id")
+            .prefetch_related(
+                Prefetch(
+                    "citations",
+                    queryset=Citation.objects.select_related("source").only(
+                        "id", "claim_id", "source__slug", "source__title", "source__publisher"
+                    ),
+                )
+            )
+            .chronological()
+        )
+
+    def for_event(self):
+        """An event page: its claims with citations, sources and the claims they conflict with."""
+        return self.with_citations().prefetch_related("conflicts").chronological()
+
+    def for_detail(self):
+        """The claim page: everything, plus the conflicting claims with their own citations and the notes."""
+        from .models import Citation, Conflict
+
+        return self.select_related("event").prefetch_related(
+            "people",
+            "tags",
+            Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("source__slug", "start")),
+            Prefetch(
+                "conflict_links",
+                queryset=Conflict.objects.select_related("to_claim").prefetch_related(
+                    Prefetch(
+                        "to_claim__citations",
+                        queryset=Citation.objects.select_related("source").order_by("source__slug", "start"),
+                    )
+                ),
+            ),
+        )
+
+
+class ConflictQuerySet(models.QuerySet):
+    def pairs(self):
+        """Each conflict once (it is stored both ways)."""
+        return self.filter(from_claim_id__lt=models.F("to_claim_id"))
+
+    def for_disputes(self):
+        """The disputes page: both claims of every pair with their citations and sources."""
+        from .models import Citation
+
+        citations = Citation.objects.select_related("source").order_by("source__slug", "start")
+        return (
+            self.pairs()
+            .select_related("from_claim", "to_claim")
+            .prefetch_related(
+                Prefetch("from_claim__citations", queryset=citations),
+                Prefetch("to_claim__citations", queryset=citations),
+            )
+            .order_by(models.F("from_claim__date_lower").asc(nulls_last=True), "from_claim_id", "to_claim_id")
+        )

@@ -1,0 +1,142 @@
+"""The claim filters shared by the timeline, the claims list and the exports.
+
+``ClaimFilters.from_params(request.GET)`` reads ``person, event, tag, source,
+status, from, to, q``; an unknown slug or a malformed date is collected as a
+message for the page (shown with status 400), never an exception.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from taggit.models import Tag
+
+from events.models import Event
+from people import edtf_dates
+from people.models import Person
+
+from .models import Claim, Source
+
+PARAMS = ("person", "event", "tag", "source", "status", "from", "to", "q")
+MAX_Q = 200
+
+
+@dataclass
+class ClaimFilters:
+    person: Person | None = None
+    event: Event | None = None
+    tag: Tag | None = None
+    source: Source | None = None
+    status: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    q: str = ""
+    raw: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_params(cls, params, allowed=PARAMS) -> ClaimFilters:
+        f = cls()
+        for name in allowed:
+            value = (params.get(name) or "").strip()
+            if value:
+                f.raw[name] = value
+        lookups = (
+            ("person", Person.objects.all(), "person"),
+            ("event", Event.objects.all(), "event"),
+            ("source", Source.objects.all(), "source"),
+            ("tag", Tag.objects.all(), "tag"),
+        )
+        for name, queryset, label in lookups:
+            if name in f.raw:
+                obj = queryset.filter(slug=f.raw[name][:200]).first()
+                if obj is None:
+                    f.errors.append(f"There is no {label} with the slug “{f.raw[name][:100]}”.")
+                setattr(f, name, obj)
+        if "status" in f.raw:
+            if f.raw["status"] in Claim.Status.values:
+                f.status = f.raw["status"]
+            else:
+                choices = ", ".join(Claim.Status.values)
+                f.errors.append(f"Unknown status “{f.raw['status'][:50]}”: use one of {choices}.")
+        for name, side in (("from", 0), ("to", 1)):
+            if name in f.raw:
+                try:
+                    bound = edtf_dates.bounds(f.raw[name][:100])[side]
+                except edtf_dates.InvalidEDTF:
+                    f.errors.append(
+                        f"“{f.raw[name][:50]}” is not a year or an EDTF date (try 1956, 1964-10 or 1964-10-14)."
+                    )
+                    continue
+                if side == 0:
+                    f.date_from = bound
+                else:
+                    f.date_to = bound
+        if f.date_from and f.date_to and f.date_from > f.date_to:
+            f.errors.append("The “from” date is after the “to” date.")
+        if "q" in f.raw:
+            f.q = f.raw["q"][:MAX_Q]
+        return f
+
+    @property
+    def active(self) -> bool:
+        return bool(self.raw)
+
+    def apply(self, claims):
+        if self.errors:
+            return claims.none()
+        if self.person:
+            claims = claims.filter(people=self.person)
+        if self.event:
+            claims = claims.filter(event=self.event)
+        if self.tag:
+            claims = claims.filter(tags=self.tag)
+        if self.source:
+            claims = claims.filter(citations__source=self.source)
+        if self.status:
+            claims = claims.filter(status=self.status)
+        if self.date_from or self.date_to:
+            claims = claims.overlapping(self.date_from, self.date_to)
+        if self.q:
+            claims = claims.matching(self.q)
+        if self.source or self.q:
+            claims = claims.distinct()
+        return claims
+
+    def querystring(self, **changes) -> str:
+        """The current filters as a query string, with some changed (None removes one)."""
+        values = dict(self.raw)
+        for key, value in changes.items():
+            if value is None:
+                values.pop(key, None)
+            else:
+                values[key] = value
+        return urlencode(sorted(values.items()))
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """(label, value, query string without it) for each active filter."""
+        labels = {"from": "from", "to": "to", "q": "matching"}
+        shown = {
+            "person": self.person and self.person.name,
+            "event": self.event and self.event.title,
+            "tag": self.tag and self.tag.name,
+            "source": self.source and self.source.title,
+            "status": self.status and Claim.Status(self.status).label,
+        }
+        return [
+            (labels.get(key, key), shown.get(key) or value, self.querystring(**{key: None}))
+            for key, value in sorted(self.raw.items())
+        ]
+
+
+def filter_choices() -> dict:
+    """The options of the filter form shown above the timeline and the claims list."""
+    return {
+        "people": Person.objects.order_by("name").only("slug", "name"),
+        "events": Event.objects.chronological().only("slug", "title", "date"),
+        "tags": Tag.objects.order_by("name"),
+        "sources": Source.objects.order_by("file_name").only("slug", "title"),
+        "statuses": Claim.Status.choices,
+    }
