@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve setup install test lint
+.PHONY: serve setup install test lint browser
 
 serve: setup  ## set everything up, then serve the site with the seed data on http://127.0.0.1:8000
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -28,3 +28,6 @@ test: install  ## run the whole test suite
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+browser:  ## install Debian's Chromium for the browser tests (needs root; Playwright never downloads one)
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }

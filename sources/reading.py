@@ -34,6 +34,11 @@ FIGURE_OPTIONS = re.compile(
 )
 REDACTION = re.compile(r"\*{2,}")
 URL = re.compile(r"https?://[^\s<>\"]+")
+# Only the tags MediaWiki pages use: "<Jerry>" in prose is text, not markup.
+HTML_TAG = (
+    r"</?(?:div|span|references|dh-[a-z-]+|br|p|small|big|center|font|table|tr|td|th|gallery|nowiki"
+    r"|sup|sub|u|s|i|b|em|strong|blockquote|poem)\b[^<>]*>"
+)
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,7 @@ def _scan(text: str, figure_html: Callable[[str, str], str]) -> _Markup:
         markup.hidden.append((m.start(), shown[0]))
         markup.decorations.append((shown[0], shown[1], '<span class="wikilink">', "</span>"))
         markup.hidden.append((shown[1], m.end()))
-    for pattern in (r"\{\{.*?\}\}", r"</?[a-zA-Z][^<>]*>", r"__[A-Z]+__"):
+    for pattern in (r"\{\{.*?\}\}", HTML_TAG, r"__[A-Z]+__"):
         for m in re.finditer(pattern, text, re.S):
             if free(m.start(), m.end()):
                 taken.append(m.span())

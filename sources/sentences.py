@@ -29,7 +29,10 @@ _MASKS = [
     re.compile(r"\[\[(?:File|Image):(?:[^\[\]]|\[\[[^\]]*\]\])*\]\]", re.I),
     re.compile(r"\[\[[^\]]*\]\]"),
     re.compile(r"\{\{.*?\}\}", re.S),
-    re.compile(r"</?[a-zA-Z][^<>]*>"),
+    re.compile(
+        r"</?(?:div|span|references|dh-[a-z-]+|br|p|small|big|center|font|table|tr|td|th|gallery|nowiki|sup|sub|u|s|i|b|em|strong|blockquote|poem)\b[^<>]*>",
+        re.I,
+    ),
     re.compile(r"__[A-Z]+__"),
     re.compile(r"(={2,6})[^=\n]+?\1"),
     re.compile(r"={2,}"),

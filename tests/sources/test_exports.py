@@ -1,0 +1,163 @@
+"""Exports: golden headers and rows, CRLF, filters equal to the HTML list, injection, export_kb, data package."""
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core.management import call_command
+
+from sources.exports import COLUMNS
+from sources.models import Citation, Claim, Source
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kb(fixture_folder):
+    call_command("import_fixtures", str(fixture_folder), stdout=io.StringIO())
+
+
+def get_csv(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith("attachment;")
+    return b"".join(response.streaming_content)
+
+
+def rows(body: bytes):
+    return list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
+
+
+@pytest.mark.parametrize("table", list(COLUMNS))
+def test_header_is_the_contract_and_lines_end_in_crlf(client, kb, table):
+    body = get_csv(client, f"/export/{table}.csv")
+    assert body.split(b"\r\n")[0].decode() == ",".join(COLUMNS[table])
+    assert body.endswith(b"\r\n")
+    assert b"\n" not in body.replace(b"\r\n", b"")
+
+
+def test_known_claim_row(client, kb):
+    claim = Claim.objects.get(key="ousted-1964")
+    table = rows(get_csv(client, "/export/claims.csv"))
+    row = dict(zip(table[0], next(r for r in table if r[0] == str(claim.pk)), strict=True))
+    assert row == {
+        "id": str(claim.pk),
+        "statement": "Khrushchev was ousted in 1964.",
+        "date": "1964",
+        "date_start": "1964-01-01",
+        "date_end": "1964-12-31",
+        "status": "corroborated",
+        "people": "nikita-khrushchev",
+        "event": "ouster-1964",
+        "tags": "ouster",
+        "sources": "source-a;source-b",
+        "source_files": "a.txt;b.txt",
+        "citation_count": "2",
+        "url": f"/claims/{claim.pk}/",
+    }
+    assert [int(r[0]) for r in table[1:]] == sorted(int(r[0]) for r in table[1:])
+
+
+def test_known_citation_row_and_people_row(client, kb):
+    citation = Citation.objects.get(claim__key="stalin-death-announced")
+    table = rows(get_csv(client, "/export/citations.csv"))
+    row = next(r for r in table if r[0] == str(citation.pk))
+    assert row == [
+        str(citation.pk), str(citation.claim_id), "source-a", "a.txt",
+        "On March 6, 1953, the Soviet Union announced Stalin’s death", "0", "59",
+        f"/sources/source-a/#cite-{citation.pk}",
+    ]  # fmt: skip
+    people = rows(get_csv(client, "/export/people.csv"))
+    assert people[1] == ["joseph-stalin", "Joseph Stalin", "", "", "", "1", "/people/joseph-stalin/"]
+    assert people[2][:3] == ["nikita-khrushchev", "Nikita Khrushchev", "Khruschev;Gruschev"]
+    events = rows(get_csv(client, "/export/events.csv"))
+    assert events[1] == [
+        "ouster-1964", "The removal of Khrushchev", "1964-10-12/1964-10-14", "1964-10-12", "1964-10-14",
+        "nikita-khrushchev", "1", "/events/ouster-1964/",
+    ]  # fmt: skip
+    sources = rows(get_csv(client, "/export/sources.csv"))
+    assert sources[1][:3] == ["source-a", "Source A", "Example"]
+    assert sources[1][7] == Source.objects.get(slug="source-a").sha256
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["person=nikita-khrushchev", "tag=ouster&person=nikita-khrushchev", "status=contested", "from=1960", "q=ousted"],
+)
+def test_filtered_exports_equal_the_html_list(client, kb, query):
+    html = BeautifulSoup(client.get(f"/claims/?{query}").content, "html.parser")
+    shown = {a["href"] for a in html.select(".claim-statement a")}
+    exported = rows(get_csv(client, f"/export/claims.csv?{query}"))[1:]
+    assert {r[-1] for r in exported} == shown
+    cited = rows(get_csv(client, f"/export/citations.csv?{query}"))[1:]
+    assert {int(r[1]) for r in cited} == {int(r[0]) for r in exported}
+    assert len(cited) == Citation.objects.filter(claim__in=[int(r[0]) for r in exported]).count()
+
+
+def test_bad_filter_on_an_export_is_a_clear_400(client, kb):
+    response = client.get("/export/claims.csv?person=nobody")
+    assert response.status_code == 400
+    assert "There is no person with the slug “nobody”" in response.content.decode()
+
+
+HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+2", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
+
+
+def test_formula_injection_is_neutralised(client, kb):
+    source = Source.objects.get(slug="source-a")
+    for i, statement in enumerate(HOSTILE):
+        claim = Claim.objects.create(statement=statement, note="n")
+        Citation(claim=claim, source=source, quote=source.text[i : i + 3], start=i, end=i + 3).save()
+    table = rows(get_csv(client, "/export/claims.csv"))
+    statements = {r[1] for r in table[1:]}
+    for hostile in HOSTILE:
+        assert "'" + hostile in statements
+        assert hostile not in statements
+    for r in table[1:]:
+        for cell in r:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+def test_claims_json_nests_citations(client, kb):
+    response = client.get("/export/claims.json?person=joseph-stalin")
+    data = json.loads(b"".join(response.streaming_content))
+    assert len(data) == 1
+    assert data[0]["citations"][0]["quote"] == "On March 6, 1953, the Soviet Union announced Stalin’s death"
+
+
+def test_export_kb_writes_the_same_bytes_as_http(client, kb, tmp_path):
+    call_command("export_kb", str(tmp_path / "release"), stdout=io.StringIO())
+    for table in COLUMNS:
+        assert (tmp_path / "release" / f"{table}.csv").read_bytes() == get_csv(client, f"/export/{table}.csv")
+    assert (
+        json.loads((tmp_path / "release" / "datapackage.json").read_text())
+        == client.get("/export/datapackage.json").json()
+    )
+
+
+def test_exports_do_not_query_per_row(client, kb, django_assert_max_num_queries):
+    source = Source.objects.get(slug="source-a")
+    for i in range(40):
+        claim = Claim.objects.create(statement=f"Claim {i}")
+        claim.tags.add("ouster")
+        Citation(claim=claim, source=source, quote=source.text[i : i + 3], start=i, end=i + 3).save()
+    for table in COLUMNS:
+        with django_assert_max_num_queries(8):
+            get_csv(client, f"/export/{table}.csv")
+
+
+def test_datapackage_validates_with_frictionless(client, kb, tmp_path):
+    frictionless = shutil.which("frictionless") or str(Path(__import__("sys").executable).parent / "frictionless")
+    if not Path(frictionless).exists():
+        pytest.fail("frictionless is a dev dependency: pip install -e '.[dev]'")
+    call_command("export_kb", str(tmp_path), stdout=io.StringIO())
+    result = subprocess.run(  # noqa: S603 - a fixed command on files we just wrote
+        [frictionless, "validate", str(tmp_path / "datapackage.json")], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,88 @@
+"""Browser tests in real headless Chromium (Debian's package), driven by Playwright.
+
+Skipped with a clear reason when Chromium or Playwright is absent; `.ci/run`
+installs Chromium so CI always runs them.
+"""
+
+import os
+import shutil
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results"
+
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')"
+)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not (Path(CHROMIUM).exists() or shutil.which("chromium")), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the live server runs Django beside Playwright's loop
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(live_server, fixture_folder, transactional_db):
+    call_command("import_fixtures", str(fixture_folder), stdout=StringIO())
+    return live_server.url
+
+
+def test_from_timeline_to_claim_to_highlighted_passage_and_back(browser, site):
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(site + "/")
+    page.get_by_role("link", name="Khrushchev was ousted in 1964.").first.click()
+    page.wait_for_url("**/claims/*/")
+    assert page.locator("h1").inner_text() == "Khrushchev was ousted in 1964."
+    claim_url = page.url
+    page.locator("a", has_text="read in context").first.click()
+    page.wait_for_url("**/sources/**#cite-*")
+    fragment = page.url.split("#", 1)[1]
+    passage = page.locator(f"#{fragment}")
+    assert passage.is_visible()
+    assert "Khrushchev was ousted" in passage.inner_text()
+    # The targeted passage is styled by :target (no script needed).
+    outline = passage.evaluate("el => getComputedStyle(el).outlineStyle")
+    assert outline == "solid"
+    passage.locator("a.backlink").last.click()
+    page.wait_for_url(claim_url)
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.parametrize(("name", "width", "height"), [("desktop", 1280, 900), ("phone", 390, 844)])
+def test_timeline_screenshots(browser, site, name, width, height):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(site + "/")
+    assert page.locator("svg.density-chart").is_visible()
+    # Nothing wider than the screen on a phone: no horizontal scrolling.
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width + 1, scroll_width
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"timeline-{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    page.close()

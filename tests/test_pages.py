@@ -1,0 +1,221 @@
+"""Reader pages: status, key content, cross-links both ways, 404s, filters and pinned query counts."""
+
+import json
+import re
+from io import StringIO
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core.management import call_command
+
+from sources.models import Citation, Claim, Conflict
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kb(fixture_folder):
+    call_command("import_fixtures", str(fixture_folder), stdout=StringIO())
+
+
+def soup(response):
+    return BeautifulSoup(response.content.decode(), "html.parser")
+
+
+PAGES = [
+    "/",
+    "/claims/",
+    "/sources/",
+    "/sources/source-a/",
+    "/people/",
+    "/people/nikita-khrushchev/",
+    "/events/",
+    "/events/ouster-1964/",
+    "/disputes/",
+    "/tags/ouster/",
+    "/search/?q=ousted",
+]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_answer_and_are_free_of_inline_script_and_style(client, kb, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    page = soup(response)
+    assert page.find("main") and page.find("h1")
+    assert not page.select("[style]")
+    for script in page.find_all("script"):
+        assert script.get("type") == "application/ld+json"
+    assert not any(attr.startswith("on") for tag in page.find_all(True) for attr in tag.attrs)
+
+
+def test_claim_page_links_to_each_passage_and_the_passage_links_back(client, kb):
+    claim = Claim.objects.get(key="ousted-1964")
+    page = soup(client.get(claim.get_absolute_url()))
+    assert claim.statement in page.get_text()
+    assert page.find(class_="badge").get_text() == "Corroborated"
+    for citation in claim.citations.select_related("source"):
+        url = f"/sources/{citation.source.slug}/#cite-{citation.pk}"
+        assert page.find("a", href=url), url
+        source_page = soup(client.get(f"/sources/{citation.source.slug}/"))
+        passage = source_page.find(id=f"cite-{citation.pk}")
+        assert " ".join(passage.get_text().replace("↩", "").split()) == " ".join(citation.quote.split())
+        assert passage.find("a", href=claim.get_absolute_url())
+
+
+def test_conflicting_claims_are_side_by_side_with_the_note(client, kb):
+    claim = Claim.objects.get(key="ousted-october-1964")
+    page = soup(client.get(claim.get_absolute_url()))
+    conflicts = page.find(class_="conflicts")
+    assert "A deliberately odd conflict" in conflicts.get_text()
+    other = Claim.objects.get(key="first-secretary-1953")
+    assert conflicts.find("a", href=other.get_absolute_url())
+    disputes = soup(client.get("/disputes/"))
+    assert len(disputes.select("article.dispute")) == Conflict.objects.pairs().count() == 1
+
+
+def test_claim_page_offers_a_citation(client, kb):
+    claim = Claim.objects.get(key="stalin-death-announced")
+    text = soup(client.get(claim.get_absolute_url())).find(class_="cite-text").get_text()
+    assert claim.statement in text and f"/claims/{claim.pk}/" in text and "Source A" in text
+
+
+def test_timeline_groups_by_year_and_shows_dates_honestly(client, kb):
+    page = soup(client.get("/"))
+    years = [h.get_text(" ", strip=True).split()[0] for h in page.select("section.year h2")]
+    assert years == ["1953", "1964"]
+    text = page.get_text(" ")
+    assert "6 March 1953" in text and "September 1953" in text and "October 1964" in text
+    assert "12–14 October 1964" in text  # the event, a range
+    assert page.select_one("svg.density-chart circle.turning-point")
+    for claim in Claim.objects.all():
+        assert page.find("a", href=claim.get_absolute_url())
+
+
+def test_timeline_and_claims_filters(client, kb):
+    page = soup(client.get("/claims/?person=joseph-stalin"))
+    assert [a.get_text() for a in page.select(".claim-statement a")] == [
+        "The Soviet Union announced Stalin's death on 6 March 1953."
+    ]
+    page = soup(client.get("/claims/?from=1960&status=contested"))
+    assert [a.get_text() for a in page.select(".claim-statement a")] == [
+        "Khrushchev was ousted by the Presidium in October 1964."
+    ]
+    page = soup(client.get("/?source=source-b"))
+    assert len(page.select(".entry-claim")) == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("person=nobody", "There is no person with the slug “nobody”"),
+        ("status=maybe", "Unknown status “maybe”"),
+        ("from=soon", "is not a year or an EDTF date"),
+        ("from=1964&to=1953", "The “from” date is after the “to” date"),
+        ("tag=%3Cscript%3E", "There is no tag"),
+    ],
+)
+def test_bad_filters_give_a_clear_message_not_a_500(client, kb, query, message):
+    urls = ["/claims/"] + (["/"] if query.split("=")[0] in ("person", "status", "tag") else [])
+    for url in urls:
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == 400
+        assert message in soup(response).find(class_="message-error").get_text()
+
+
+@pytest.mark.parametrize(
+    "url", ["/claims/999999/", "/sources/nope/", "/people/nope/", "/events/nope/", "/tags/nope/", "/claims/abc/"]
+)
+def test_unknown_ids_and_slugs_are_404_in_the_site_layout(client, kb, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert soup(response).find("header", class_="site-header")
+
+
+def test_huge_page_numbers_are_not_errors(client, kb):
+    assert client.get("/claims/?page=999999999").status_code == 200
+    assert client.get("/claims/?page=abc").status_code == 200
+
+
+def test_source_page_has_provenance_and_references(client, kb):
+    page = soup(client.get("/sources/source-a/"))
+    provenance = page.find(class_="provenance").get_text(" ")
+    assert "a.txt" in provenance and "SHA-256" in provenance
+    assert page.find("a", href="https://example.org/work")
+    assert "Figure not uploaded yet" in page.get_text() or "Khrushchev.jpg" in page.get_text()
+
+
+@pytest.mark.parametrize("url", ["/people/nikita-khrushchev/", "/events/ouster-1964/", "/sources/source-a/"])
+def test_json_ld_is_valid_json(client, kb, url):
+    script = soup(client.get(url)).find("script", type="application/ld+json")
+    data = json.loads(script.string)
+    assert data["@context"] == "https://schema.org"
+
+
+def test_person_page_shows_aliases_and_claims(client, kb):
+    page = soup(client.get("/people/nikita-khrushchev/"))
+    assert "Gruschev" in page.get_text()
+    assert len(page.select(".claim-row")) == 3
+
+
+def test_event_page_groups_claims_by_source_and_flags_conflicts(client, kb):
+    page = soup(client.get("/events/ouster-1964/"))
+    groups = page.select("section.source-group h3")
+    assert [g.get_text() for g in groups] == ["Source A", "Source B"]
+
+
+def test_search_finds_aliases_and_quotes(client, kb):
+    assert "Nikita Khrushchev" in soup(client.get("/search/?q=Gruschev")).get_text()
+    page = soup(client.get("/search/?q=Presidium"))
+    assert page.select(".claim-row")
+
+
+def test_markdown_is_sanitised(client, kb):
+    claim = Claim.objects.get(key="ousted-1964")
+    claim.note = "[x](javascript:alert(1)) <script>alert(2)</script> <img src=x onerror=alert(3)> **bold**"
+    claim.save()
+    html = client.get(claim.get_absolute_url()).content.decode()
+    assert "javascript:" not in html and "<script>alert" not in html and "onerror" not in html
+    assert "<strong>bold</strong>" in html
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok"
+
+
+@pytest.mark.parametrize(
+    ("url", "limit"),
+    [
+        ("/", 8),
+        ("/claims/", 10),
+        ("/claims/?person=nikita-khrushchev&tag=ouster", 12),
+        ("/sources/", 6),
+        ("/sources/source-a/", 6),
+        ("/people/", 4),
+        ("/people/nikita-khrushchev/", 9),
+        ("/events/", 5),
+        ("/events/ouster-1964/", 8),
+        ("/disputes/", 6),
+        ("/tags/ouster/", 10),
+        ("/search/?q=Khrushchev", 12),
+    ],
+)
+def test_query_counts_do_not_grow_with_the_data(client, kb, django_assert_max_num_queries, url, limit):
+    """Pinned at seed size; adding claims must not add queries (checked again with 60 more claims)."""
+    with django_assert_max_num_queries(limit):
+        client.get(url)
+    source = Citation.objects.first().source
+    for i in range(60):
+        claim = Claim.objects.create(statement=f"Extra claim {i}", date=f"19{53 + i % 18}")
+        claim.tags.add("ouster")
+        claim.people.add(*Claim.objects.get(key="ousted-1964").people.all())
+        Citation(claim=claim, source=source, quote=source.text[i : i + 5], start=i, end=i + 5).save()
+    with django_assert_max_num_queries(limit):
+        client.get(url)
+
+
+def test_claims_list_links_to_the_same_view_as_csv(client, kb):
+    page = soup(client.get("/claims/?person=nikita-khrushchev&status=contested"))
+    link = page.find("a", href=re.compile(r"^/export/claims\.csv\?"))
+    assert link["href"] == "/export/claims.csv?person=nikita-khrushchev&status=contested"
