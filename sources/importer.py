@@ -599,7 +599,7 @@ def _upsert(model, existing: dict, key: str, values: dict, counts: Counts):
     return obj, False
 
 
-def write(data: Validated, *, progress: Callable[..., None] | None = None) -> ImportReport:
+def write(data: Validated, *, progress: Callable[..., None] | None = None, prune: bool = False) -> ImportReport:
     """Apply validated fixtures. Call inside a transaction (``import_fixtures`` does).
 
     ``progress(message, step=False)`` hears a summary after each phase, and
@@ -694,6 +694,18 @@ def write(data: Validated, *, progress: Callable[..., None] | None = None) -> Im
     _sync_conflicts(data.conflicts, claims, report.counts["conflicts"])
     say(f"conflicts: {report.counts['conflicts']}")
 
+    stale = Claim.objects.filter(key__isnull=False).exclude(key__in=list(claims)).order_by("key")
+    if prune:
+        for claim in stale:
+            claim.delete()  # its history keeps it recoverable
+            counts.deleted += 1
+    elif stale.exists():
+        keys = list(stale.values_list("key", flat=True)[:10])
+        report.notes.append(
+            f"{stale.count()} claim(s) with a fixture key are no longer in the fixtures and were left as they are "
+            f"(run with --prune to delete them): {', '.join(keys)}"
+        )
+
     # Statuses are kept current by Citation/Conflict saves; this settles any left behind.
     for claim in claims.values():
         claim.refresh_status()
@@ -781,14 +793,14 @@ class _DryRun(Exception):
 
 
 def import_fixtures(
-    path: Path | str, *, dry_run: bool = False, progress: Callable[..., None] | None = None
+    path: Path | str, *, dry_run: bool = False, prune: bool = False, progress: Callable[..., None] | None = None
 ) -> ImportReport:
     """Validate everything, then write everything in one transaction (rolled back for a dry run)."""
     data = validate(load_fixtures(path))
     report = ImportReport(dry_run=dry_run)
     try:
         with transaction.atomic():
-            written = write(data, progress=progress)
+            written = write(data, progress=progress, prune=prune)
             if dry_run:
                 report.counts, report.notes = written.counts, written.notes
                 raise _DryRun

@@ -322,3 +322,16 @@ def test_failure_half_way_through_writing_rolls_everything_back(imported, monkey
         run(imported)
     assert calls["n"] == 1
     assert snapshot_db() == before
+
+
+def test_claims_removed_from_the_fixtures_are_reported_and_pruned_on_request(imported):
+    replace_in(imported / "claims" / "main.yaml", "- key: first-secretary-1953", "- key: first-secretary-sep-1953")
+    replace_in(imported / "claims" / "main.yaml", "- claim: first-secretary-1953", "- claim: first-secretary-sep-1953")
+    output = run(imported)
+    assert "1 claim(s) with a fixture key are no longer in the fixtures" in output
+    assert "first-secretary-1953" in output
+    assert Claim.objects.filter(key="first-secretary-1953").exists()
+    output = run(imported, "--prune")
+    assert "claims      0 created, 0 updated, 4 unchanged, 1 deleted" in output, output
+    assert not Claim.objects.filter(key="first-secretary-1953").exists()
+    assert Claim.history.filter(key="first-secretary-1953", history_type="-").exists()

@@ -19,8 +19,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", default=None, help="The fixtures folder (default: fixtures/).")
         parser.add_argument("--dry-run", action="store_true", help="Validate and report, write nothing.")
+        parser.add_argument(
+            "--prune",
+            action="store_true",
+            help="Delete claims whose fixture key is no longer in the fixtures (their history keeps them).",
+        )
 
-    def handle(self, *args, path=None, dry_run=False, verbosity=1, **options):
+    def handle(self, *args, path=None, dry_run=False, prune=False, verbosity=1, **options):
         folder = Path(path) if path else Path(settings.KB_FIXTURES_DIR)
 
         def progress(message: str, step: bool = False) -> None:
@@ -28,7 +33,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {message}")
 
         try:
-            report = import_fixtures(folder, dry_run=dry_run, progress=progress)
+            report = import_fixtures(folder, dry_run=dry_run, prune=prune, progress=progress)
         except FixtureError as exc:
             for error in exc.errors:
                 self.stderr.write(self.style.ERROR(error))
