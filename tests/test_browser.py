@@ -86,3 +86,26 @@ def test_timeline_screenshots(browser, site, name, width, height):
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000
     page.close()
+
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core not installed: run `npm install`")
+@pytest.mark.parametrize(
+    "path", ["/", "/claims/", "/sources/source-a/", "/events/ouster-1964/", "/disputes/", "/people/nikita-khrushchev/"]
+)
+def test_pages_have_no_serious_accessibility_violations(browser, site, path):
+    """axe-core (WCAG 2 A/AA rules): no serious or critical violation, on desktop and phone widths."""
+    for width in (1280, 390):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(site + path)
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+        result = page.evaluate("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})")
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        page.close()
+        assert serious == [], f"{path} at {width}px: {serious}"
