@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.http import StreamingHttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import exports
 from .models import Citation, Claim, Conflict, Figure, Reference, Source
 
 
@@ -39,8 +41,17 @@ class SourceAdmin(SimpleHistoryAdmin):
     inlines = [ReferenceInline, FigureInline]
 
 
+@admin.action(description="Export selected claims as CSV (the /export/claims.csv columns)")
+def export_claims_csv(modeladmin, request, queryset):
+    lines = exports.table_lines("claims", Claim.objects.filter(pk__in=queryset.values("pk")))
+    response = StreamingHttpResponse((line.encode("utf-8") for line in lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="claims-selected.csv"'
+    return response
+
+
 @admin.register(Claim)
 class ClaimAdmin(SimpleHistoryAdmin):
+    actions = [export_claims_csv]
     list_display = ["id", "statement", "date", "status", "event"]
     list_filter = ["status", "tags", "citations__source"]
     search_fields = ["statement", "key", "citations__quote"]

@@ -1,12 +1,13 @@
 """Claims and sources pages."""
 
+import datetime
 import html
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 
-from . import reading
+from . import citing, reading
 from .filters import ClaimFilters, filter_choices
 from .models import Claim, Source
 from .sentences import coverage
@@ -73,6 +74,8 @@ def source_detail(request, slug):
     ]
     view = reading.render(source.text, passages, figure_html=_figure_html(source.figures.all()))
     claim_ids = {c.claim_id for c in citations}
+    url = request.build_absolute_uri(source.get_absolute_url())
+    accessed = datetime.date.today().isoformat()
     result = coverage(source.text, [(c.start, c.end) for c in citations])
     return render(
         request,
@@ -82,6 +85,9 @@ def source_detail(request, slug):
             "reading": view,
             "reading_html": mark_safe(view.html),  # noqa: S308 - built by sources.reading, every text escaped
             "jsonld": source_jsonld(request, source, len(claim_ids)),
+            "cite_plain": citing.plain(source, url, accessed),
+            "cite_bibtex": citing.bibtex(source, url, accessed),
+            "cite_csl": citing.csl_json(source, url, accessed),
             "citation_count": len(citations),
             "claim_count": len(claim_ids),
             "coverage": result,
