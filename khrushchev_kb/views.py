@@ -1,15 +1,15 @@
 """Pages that span every app: the timeline, the disputes, tags, search and the health check."""
 
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from taggit.models import Tag
 
 from events.models import Event
 from people.models import Person
+from sources import search as search_engine
 from sources.filters import ClaimFilters, filter_choices
-from sources.models import Claim, Conflict, Source
+from sources.models import Citation, Claim, Conflict, Source
 
 from . import timeline as tl
 
@@ -61,21 +61,44 @@ def tag_detail(request, slug):
 
 
 def search(request):
+    """Ranked search across claims (and their quotes), people, events and sources, matched words highlighted."""
     q = (request.GET.get("q") or "").strip()[:200]
-    results = {}
+    context = {"q": q, "searched": bool(q)}
     if q:
-        words = q.split()
-        person_q = Q()
-        event_q = Q()
-        source_q = Q()
-        for word in words:
-            person_q &= Q(name__icontains=word) | Q(aliases__icontains=word) | Q(bio__icontains=word)
-            event_q &= Q(title__icontains=word) | Q(summary__icontains=word) | Q(place__icontains=word)
-            source_q &= Q(title__icontains=word) | Q(publisher__icontains=word) | Q(text__icontains=word)
-        results = {
-            "claims": Paginator(Claim.objects.matching(q).for_list(), 50).get_page(request.GET.get("page")),
-            "people": Person.objects.filter(person_q).order_by("name")[:50],
-            "events": Event.objects.filter(event_q).chronological()[:50],
-            "sources": Source.objects.filter(source_q).order_by("file_name").only("slug", "title", "publisher")[:50],
-        }
-    return render(request, "search.html", {"q": q, **results})
+        hits = search_engine.search(q, limit=300)
+        context["has_words"] = bool(search_engine.parse(q))
+        context.update(_search_groups(hits))
+    return render(request, "search.html", context)
+
+
+def _search_groups(hits):
+    """Turn ranked hits into objects, in rank order, with one query per kind."""
+    ids = {kind: [h.obj_id for h in hits if h.kind == kind] for kind in search_engine.KINDS}
+    quotes = Citation.objects.select_related("source").in_bulk(ids["quote"])
+    claim_ids = list(dict.fromkeys(ids["claim"] + [quotes[i].claim_id for i in ids["quote"] if i in quotes]))
+    claims = Claim.objects.select_related("event").in_bulk(claim_ids)
+    people = Person.objects.in_bulk(ids["person"])
+    events = Event.objects.in_bulk(ids["event"])
+    sources = Source.objects.only("slug", "title", "publisher").in_bulk(ids["source"])
+    claim_results: dict[int, dict] = {}
+    for hit in hits:
+        if hit.kind == "claim" and hit.obj_id in claims:
+            entry = claim_results.setdefault(hit.obj_id, {"claim": claims[hit.obj_id], "snippet": "", "quotes": []})
+            entry["snippet"] = hit.snippet
+        elif hit.kind == "quote" and hit.obj_id in quotes:
+            citation = quotes[hit.obj_id]
+            if citation.claim_id in claims:
+                entry = claim_results.setdefault(
+                    citation.claim_id, {"claim": claims[citation.claim_id], "snippet": "", "quotes": []}
+                )
+                entry["quotes"].append((citation, hit.snippet))
+
+    def ordered(kind, objects):
+        return [(objects[h.obj_id], h.snippet) for h in hits if h.kind == kind and h.obj_id in objects][:50]
+
+    return {
+        "claim_results": list(claim_results.values())[:100],
+        "people": ordered("person", people),
+        "events": ordered("event", events),
+        "sources": ordered("source", sources),
+    }

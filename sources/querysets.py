@@ -5,7 +5,7 @@ query count is decided here, where a test pins it.
 """
 
 from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 
 
 class SourceQuerySet(models.QuerySet):
@@ -56,18 +56,10 @@ class ClaimQuerySet(models.QuerySet):
         return qs
 
     def matching(self, text: str):
-        """A plain substring search over statements, quotes and people's names and aliases."""
-        words = text.split()
-        qs = self
-        for word in words:
-            qs = qs.filter(
-                Q(statement__icontains=word)
-                | Q(citations__quote__icontains=word)
-                | Q(people__name__icontains=word)
-                | Q(people__aliases__icontains=word)
-                | Q(note__icontains=word)
-            )
-        return qs.distinct() if words else qs
+        """Claims whose statement, note or a quote matches: the ranked search engine (sources/search.py)."""
+        from . import search
+
+        return search.filter_claims(self, text)
 
     def chronological(self):
         return self.order_by(models.F("date_lower").asc(nulls_last=True), "date_upper", "id")

@@ -1,0 +1,243 @@
+"""Ranked full-text search across claims, quotes, people (with aliases), events and sources.
+
+Two engines behind one interface, chosen by the database:
+
+* SQLite: an FTS5 table ``kb_search`` (porter stemming, diacritics folded) kept in
+  sync with every write by triggers on the content tables (migration
+  ``0002_search_index``), ranked with ``bm25`` and highlighted with ``snippet``.
+* PostgreSQL: the built-in full-text search (``to_tsvector('english', …)``) with
+  GIN indexes on the same expressions, ranked with ``ts_rank``, highlighted with
+  ``ts_headline``.
+
+The user's text never reaches either query language as syntax: it is reduced to
+words and "quoted phrases" of word characters; every word also matches as a
+prefix (``Brezh`` finds Brezhnev), and a phrase matches its words in order.
+Snippets come back with control-character markers, are HTML-escaped, and only
+then get their ``<mark>`` tags.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+
+START, STOP = "\x02", "\x03"
+MAX_TERMS = 12
+WORD = re.compile(r"\w+", re.UNICODE)
+PHRASE = re.compile(r"\"([^\"]*)\"")
+
+KINDS = ("claim", "quote", "person", "event", "source")
+
+
+@dataclass(frozen=True)
+class Term:
+    words: tuple[str, ...]  # one word, or the words of a phrase
+
+    @property
+    def phrase(self) -> bool:
+        return len(self.words) > 1
+
+
+@dataclass
+class Hit:
+    kind: str
+    obj_id: int
+    rank: float  # smaller is better
+    snippet: str  # safe HTML with <mark>s
+
+
+def parse(query: str) -> list[Term]:
+    """Words and "quoted phrases" of the query, lower-cased; everything else is dropped."""
+    query = (query or "")[:500]
+    terms: list[Term] = []
+    for phrase in PHRASE.findall(query):
+        words = tuple(w.lower() for w in WORD.findall(phrase))
+        if words:
+            terms.append(Term(words))
+    for word in WORD.findall(PHRASE.sub(" ", query)):
+        terms.append(Term((word.lower(),)))
+    seen, unique = set(), []
+    for term in terms:
+        if term not in seen:
+            seen.add(term)
+            unique.append(term)
+    return unique[:MAX_TERMS]
+
+
+def highlight(snippet: str) -> str:
+    """Escape a snippet, then turn the engine's markers into <mark> elements."""
+    escaped = html.escape(snippet or "")
+    return escaped.replace(START, "<mark>").replace(STOP, "</mark>")
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# --------------------------------------------------------------------------- SQLite FTS5
+
+
+def fts5_expression(terms: list[Term]) -> str:
+    parts = []
+    for term in terms:
+        if term.phrase:
+            parts.append('"' + " ".join(term.words) + '"')
+        else:
+            parts.append('"' + term.words[0] + '"*')
+    return " AND ".join(parts)
+
+
+def _sqlite_hits(terms: list[Term], kinds, limit: int) -> list[Hit]:
+    placeholders = ", ".join(["%s"] * len(kinds))
+    # Only placeholders are interpolated; every value is a query parameter.
+    sql = (
+        "SELECT kind, obj_id, bm25(kb_search, 0, 0, 4.0, 1.0) AS rank, "  # noqa: S608
+        "snippet(kb_search, -1, char(2), char(3), '…', 16) FROM kb_search "
+        "WHERE kb_search MATCH %s AND kind IN (" + placeholders + ") ORDER BY rank LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [fts5_expression(terms), *kinds, limit])
+        return [Hit(kind, int(obj_id), rank, highlight(snippet)) for kind, obj_id, rank, snippet in cursor.fetchall()]
+
+
+def _sqlite_claim_ids_sql(terms: list[Term]) -> tuple[str, list]:
+    expression = fts5_expression(terms)
+    sql = (
+        "SELECT obj_id FROM kb_search WHERE kb_search MATCH %s AND kind = 'claim' "
+        "UNION SELECT c.claim_id FROM kb_search JOIN sources_citation c ON c.id = kb_search.obj_id "
+        "WHERE kb_search MATCH %s AND kb_search.kind = 'quote'"
+    )
+    return sql, [expression, expression]
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def tsquery(terms: list[Term]) -> str:
+    """A raw tsquery of safe words: word:* for words, w1 <-> w2 for phrases."""
+    parts = []
+    for term in terms:
+        if term.phrase:
+            parts.append("(" + " <-> ".join(term.words) + ")")
+        else:
+            parts.append(term.words[0] + ":*")
+    return " & ".join(parts)
+
+
+# The documents each kind is searched in, as (model, fields, weight A fields): shared with the migration's indexes.
+def pg_documents():
+    from events.models import Event
+    from people.models import Person
+
+    from .models import Citation, Claim, Source
+
+    return {
+        "claim": (Claim, ["statement", "note"]),
+        "quote": (Citation, ["quote"]),
+        "person": (Person, ["name", "aliases", "bio"]),
+        "event": (Event, ["title", "place", "summary"]),
+        "source": (Source, ["title", "publisher", "author", "text"]),
+    }
+
+
+def pg_vector(fields):
+    from django.contrib.postgres.search import SearchVector
+
+    return SearchVector(*fields, config="english")
+
+
+def _pg_rank_vector(fields):
+    """The first field (statement, name, title) weighs more than the rest, as bm25's weights do on SQLite."""
+    from django.contrib.postgres.search import SearchVector
+
+    vector = SearchVector(fields[0], weight="A", config="english")
+    if len(fields) > 1:
+        vector = vector + SearchVector(*fields[1:], weight="B", config="english")
+    return vector
+
+
+def _pg_headline_source(kind, fields):
+    from django.db.models import F, TextField, Value
+    from django.db.models.functions import Cast, Coalesce, Concat
+
+    if kind == "source":
+        return F("text")
+    parts = []
+    for field in fields:
+        parts += [
+            Coalesce(Cast(F(field), TextField()), Value("", output_field=TextField())),
+            Value(" ", output_field=TextField()),
+        ]
+    parts = parts[:-1]
+    return parts[0] if len(parts) == 1 else Concat(*parts, output_field=TextField())
+
+
+def _pg_hits(terms: list[Term], kinds, limit: int) -> list[Hit]:
+    from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+
+    query = SearchQuery(tsquery(terms), search_type="raw", config="english")
+    hits: list[Hit] = []
+    for kind in kinds:
+        model, fields = pg_documents()[kind]
+        rows = (
+            model.objects.annotate(document=pg_vector(fields))  # the GIN-indexed expression
+            .filter(document=query)
+            .annotate(
+                rank=SearchRank(_pg_rank_vector(fields), query),
+                headline=SearchHeadline(
+                    _pg_headline_source(kind, fields),
+                    query,
+                    config="english",
+                    start_sel=START,
+                    stop_sel=STOP,
+                    max_words=30,
+                    min_words=12,
+                ),
+            )
+            .order_by("-rank", "pk")
+            .values_list("pk", "rank", "headline")[:limit]
+        )
+        hits += [Hit(kind, pk, -float(rank), highlight(headline)) for pk, rank, headline in rows]
+    hits.sort(key=lambda h: (h.rank, h.kind, h.obj_id))
+    return hits[:limit]
+
+
+# --------------------------------------------------------------------------- interface
+
+
+def search(query: str, *, kinds=KINDS, limit: int = 200) -> list[Hit]:
+    """Ranked hits, best first; [] for a query with no words."""
+    terms = parse(query)
+    if not terms:
+        return []
+    kinds = [k for k in kinds if k in KINDS]
+    return _pg_hits(terms, kinds, limit) if is_postgres() else _sqlite_hits(terms, kinds, limit)
+
+
+def filter_claims(claims, query: str):
+    """The claims whose statement, note or any quote matches, for the ``q`` filter of lists and exports."""
+    terms = parse(query)
+    if not terms:
+        return claims.none()
+    if is_postgres():
+        from django.contrib.postgres.search import SearchQuery
+
+        from .models import Citation, Claim
+
+        q = SearchQuery(tsquery(terms), search_type="raw", config="english")
+        direct = Claim.objects.annotate(document=pg_vector(["statement", "note"])).filter(document=q).values("pk")
+        quoted = Citation.objects.annotate(document=pg_vector(["quote"])).filter(document=q).values("claim_id")
+        return claims.filter(models_q_in(direct, quoted))
+    from django.db.models.expressions import RawSQL
+
+    sql, params = _sqlite_claim_ids_sql(terms)
+    return claims.filter(pk__in=RawSQL(sql, params))  # noqa: S611 - constant SQL, the match expression is a parameter
+
+
+def models_q_in(direct, quoted):
+    from django.db.models import Q
+
+    return Q(pk__in=direct) | Q(pk__in=quoted)
