@@ -41,6 +41,8 @@ class Command(BaseCommand):
                 f"{len(exc.errors)} problem(s) in {folder}; nothing was written to the database."
             ) from exc
 
+        if verbosity == 0:
+            return
         heading = f"Dry run of {folder}: nothing written. Would be:" if dry_run else f"Imported {folder}:"
         self.stdout.write(heading)
         for line in report.lines():
