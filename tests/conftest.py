@@ -131,3 +131,12 @@ def snapshot_db() -> str:
 def real_fixtures_copy(tmp_path):
     """A copy of the real fixtures folder, safe to damage."""
     return Path(shutil.copytree(REAL_FIXTURES, tmp_path / "fixtures"))
+
+
+@pytest.fixture(scope="module")
+def curated(django_db_setup, django_db_blocker):
+    """The real fixtures imported once for a module of read-only tests; the database is emptied after."""
+    with django_db_blocker.unblock():
+        call_command("import_fixtures", stdout=io.StringIO())
+        yield
+        call_command("flush", "--no-input", verbosity=0)

@@ -13,15 +13,6 @@ from tests.conftest import snapshot_db
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def curated(django_db_setup, django_db_blocker):
-    """Import the real fixtures once for the module (read-only tests), and empty the database after."""
-    with django_db_blocker.unblock():
-        call_command("import_fixtures", stdout=StringIO())
-        yield
-        call_command("flush", "--no-input", verbosity=0)
-
-
 def test_every_seed_document_is_a_source_stored_verbatim(curated, settings):
     from pathlib import Path
 

@@ -1,24 +1,13 @@
 """Ranked full-text search on the real fixtures (runs on SQLite FTS5 and on PostgreSQL, whichever DATABASE_URL is)."""
 
-from io import StringIO
-
 import pytest
 from bs4 import BeautifulSoup
-from django.core.management import call_command
 
 from people.models import Person
 from sources import search
 from sources.models import Claim
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def curated(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("import_fixtures", stdout=StringIO())
-        yield
-        call_command("flush", "--no-input", verbosity=0)
 
 
 def top_claims(query, n=5):
