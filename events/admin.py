@@ -12,3 +12,9 @@ class EventAdmin(SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["people"]
     readonly_fields = ["date_lower", "date_upper"]
+
+    def has_delete_permission(self, request, obj=None):
+        """An event that claims belong to may not be deleted (move the claims first)."""
+        if obj is not None and obj.claims.exists():
+            return False
+        return super().has_delete_permission(request, obj)

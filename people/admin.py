@@ -11,6 +11,12 @@ class PersonAdmin(SimpleHistoryAdmin):
     list_filter = ["tags"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def has_delete_permission(self, request, obj=None):
+        """Nothing a claim or event still names may be deleted (edit the claims first)."""
+        if obj is not None and (obj.claims.exists() or obj.events.exists()):
+            return False
+        return super().has_delete_permission(request, obj)
+
     @admin.display(description="aliases")
     def alias_count(self, obj):
         return len(obj.alias_list)

@@ -40,6 +40,12 @@ class SourceAdmin(SimpleHistoryAdmin):
     readonly_fields = ["sha256"]
     inlines = [ReferenceInline, FigureInline]
 
+    def has_delete_permission(self, request, obj=None):
+        """A source that claims cite may not be deleted (the database refuses it too)."""
+        if obj is not None and obj.citations.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 @admin.action(description="Export selected claims as CSV (the /export/claims.csv columns)")
 def export_claims_csv(modeladmin, request, queryset):

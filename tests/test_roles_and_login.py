@@ -1,0 +1,87 @@
+"""Editors' role, what each kind of user can reach in the admin, and the login lock-out."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+
+from events.models import Event
+from people.models import Person
+from sources.models import Claim, Source
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kb(fixture_folder):
+    call_command("import_fixtures", str(fixture_folder), stdout=StringIO())
+
+
+def test_setup_roles_is_idempotent():
+    out = StringIO()
+    call_command("setup_roles", stdout=out)
+    assert "Created group 'Editors'" in out.getvalue()
+    perms = set(Group.objects.get(name="Editors").permissions.values_list("codename", flat=True))
+    call_command("setup_roles", stdout=out)
+    assert "is up to date" in out.getvalue()
+    assert {"add_claim", "change_source", "delete_citation", "add_person", "change_event", "add_tag"} <= perms
+    assert not {p for p in perms if p.endswith(("_user", "_group", "_permission"))}
+
+
+def test_who_reaches_what(admin_client, kb):
+    call_command("setup_roles", stdout=StringIO())
+    user = User.objects.create_user("ed", password="a long editor password", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    from django.test import Client
+
+    editor = Client()
+    editor.force_login(user)
+    anonymous = Client()
+    matrix = {
+        "/admin/sources/claim/": (302, 200, 200),
+        "/admin/sources/claim/add/": (302, 200, 200),
+        "/admin/sources/source/add/": (302, 200, 200),
+        "/admin/sources/citation/": (302, 200, 200),
+        "/admin/people/person/": (302, 200, 200),
+        "/admin/events/event/": (302, 200, 200),
+        "/admin/taggit/tag/": (302, 200, 200),
+        "/admin/auth/user/": (302, 403, 200),
+        "/admin/auth/group/": (302, 403, 200),
+        "/admin/auth/user/add/": (302, 403, 200),
+    }
+    for url, expected in matrix.items():
+        got = tuple(c.get(url).status_code for c in (anonymous, editor, admin_client))
+        assert got == expected, url
+
+
+def test_nothing_cited_can_be_deleted_through_the_admin(admin_client, kb):
+    source = Source.objects.get(slug="source-a")
+    person = Person.objects.get(slug="nikita-khrushchev")
+    event = Event.objects.get(slug="ouster-1964")
+    for url in (
+        f"/admin/sources/source/{source.pk}/delete/",
+        f"/admin/people/person/{person.pk}/delete/",
+        f"/admin/events/event/{event.pk}/delete/",
+    ):
+        assert admin_client.post(url, {"post": "yes"}).status_code == 403, url
+    assert Source.objects.filter(pk=source.pk).exists()
+    lonely = Person.objects.create(name="Nobody", slug="nobody")
+    assert admin_client.post(f"/admin/people/person/{lonely.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not Person.objects.filter(pk=lonely.pk).exists()
+    claim = Claim.objects.first()
+    assert admin_client.post(f"/admin/sources/claim/{claim.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert Claim.history.filter(id=claim.pk, history_type="-").exists()  # recoverable
+
+
+def test_repeated_failed_logins_are_locked_out(client, settings):
+    User.objects.create_superuser("boss", password="the right password 123")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post("/admin/login/", {"username": "boss", "password": "wrong"})
+        assert response.status_code in (200, 429)
+    locked = client.post("/admin/login/?next=/admin/", {"username": "boss", "password": "the right password 123"})
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+    call_command("axes_reset", stdout=StringIO())
+    ok = client.post("/admin/login/?next=/admin/", {"username": "boss", "password": "the right password 123"})
+    assert ok.status_code == 302
