@@ -5,6 +5,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
+from . import images
 from .dating import EDTF_HELP, validate_edtf
 from .querysets import PersonQuerySet
 
@@ -29,7 +30,10 @@ class Person(models.Model):
     born = models.CharField(max_length=100, blank=True, validators=[validate_edtf], help_text=EDTF_HELP)
     died = models.CharField(max_length=100, blank=True, validators=[validate_edtf], help_text=EDTF_HELP)
     bio = models.TextField(blank=True, help_text="Markdown.")
-    portrait = models.ImageField(upload_to="portraits/", blank=True)
+    portrait = models.ImageField(
+        upload_to="portraits/", blank=True, validators=[images.validate_image_file], help_text=images.HELP
+    )
+    portrait_thumbnail = models.ImageField(upload_to="portraits/thumbnails/", blank=True, editable=False)
     tags = TaggableManager(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -43,6 +47,15 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self.portrait and not self.portrait._committed:
+            clean, thumbnail = images.reencode(self.portrait, images.stem_for(self.portrait.name, self.slug))
+            self.portrait = clean
+            self.portrait_thumbnail = thumbnail
+        elif not self.portrait:
+            self.portrait_thumbnail = None
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("people:detail", args=[self.slug])

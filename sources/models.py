@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
 from events.models import Event
+from people import images
 from people.dating import EDTF_HELP, EDTFDatedModel, validate_edtf
 from people.models import Person
 
@@ -94,7 +95,10 @@ class Figure(models.Model):
     position = models.PositiveIntegerField(default=0, help_text="Order within the source.")
     file_name = models.CharField(max_length=255, help_text="The figure's original file name in the source.")
     caption = models.TextField(blank=True)
-    image = models.ImageField(upload_to="figures/", blank=True)
+    image = models.ImageField(
+        upload_to="figures/", blank=True, validators=[images.validate_image_file], help_text=images.HELP
+    )
+    thumbnail = models.ImageField(upload_to="figures/thumbnails/", blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -104,6 +108,15 @@ class Figure(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+    def save(self, *args, **kwargs):
+        if self.image and not self.image._committed:
+            clean, thumbnail = images.reencode(self.image, images.stem_for(self.file_name, f"figure-{self.pk}"))
+            self.image = clean
+            self.thumbnail = thumbnail
+        elif not self.image:
+            self.thumbnail = None
+        super().save(*args, **kwargs)
 
 
 class Claim(EDTFDatedModel):
