@@ -17,8 +17,10 @@ class FigureInline(admin.TabularInline):
 
 
 class CitationInline(admin.StackedInline):
+    """Paste the quote; its offsets are computed (give ``start`` only when the quote occurs more than once)."""
+
     model = Citation
-    extra = 0
+    extra = 1
     autocomplete_fields = ["source"]
     fields = ["source", "quote", "start", "end"]
 
@@ -47,6 +49,24 @@ class SourceAdmin(SimpleHistoryAdmin):
         return super().has_delete_permission(request, obj)
 
 
+class YearListFilter(admin.SimpleListFilter):
+    """Claims by the year their date starts in, and the undated ones."""
+
+    title = "year"
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        return [(str(y), str(y)) for y in range(1953, 1972)] + [("undated", "undated")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "undated":
+            return queryset.filter(date_lower__isnull=True)
+        if value and value.isdigit():
+            return queryset.filter(date_lower__year=int(value))
+        return queryset
+
+
 @admin.action(description="Export selected claims as CSV (the /export/claims.csv columns)")
 def export_claims_csv(modeladmin, request, queryset):
     lines = exports.table_lines("claims", Claim.objects.filter(pk__in=queryset.values("pk")))
@@ -59,11 +79,15 @@ def export_claims_csv(modeladmin, request, queryset):
 class ClaimAdmin(SimpleHistoryAdmin):
     actions = [export_claims_csv]
     list_display = ["id", "statement", "date", "status", "event"]
-    list_filter = ["status", "tags", "citations__source"]
+    list_filter = ["status", YearListFilter, "tags", "citations__source", "people"]
     search_fields = ["statement", "key", "citations__quote"]
     autocomplete_fields = ["people", "event"]
     readonly_fields = ["status", "date_lower", "date_upper"]
     inlines = [CitationInline, ConflictInline]
+    fieldsets = [
+        (None, {"fields": ["statement", "date", "people", "event", "tags", "note"]}),
+        ("Derived", {"fields": ["status", "date_lower", "date_upper", "key"], "classes": ["collapse"]}),
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("event")
