@@ -1,9 +1,15 @@
+from urllib.parse import urlencode
+
 from django.contrib import admin
 from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import exports
+from .admin_forms import SourceAdminForm
 from .models import Citation, Claim, Conflict, Figure, Reference, Source
+from .sentences import coverage
 
 
 class ReferenceInline(admin.TabularInline):
@@ -33,14 +39,66 @@ class ConflictInline(admin.TabularInline):
     verbose_name = "conflicting claim"
 
 
+class SourceCitationInline(admin.TabularInline):
+    model = Citation
+    extra = 0
+    fields = ["claim", "quote", "start", "end"]
+    readonly_fields = ["claim", "quote", "start", "end"]
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "citations (edit them on their claims)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
+    form = SourceAdminForm
     list_display = ["title", "slug", "publisher", "kind", "published", "file_name"]
     list_filter = ["kind", "publisher", "tags"]
     search_fields = ["title", "slug", "publisher", "author", "file_name"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["sha256"]
-    inlines = [ReferenceInline, FigureInline]
+    readonly_fields = ["sha256", "uncited_passages"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "publisher", "author", "kind", "published", "url", "tags", "notes"]}),
+        ("Text", {"fields": ["text", "upload", "file_name", "sha256"]}),
+        ("Uncited passages", {"fields": ["uncited_passages"]}),
+    ]
+    inlines = [ReferenceInline, FigureInline, SourceCitationInline]
+
+    @admin.display(description="Substantive sentences no claim cites yet")
+    def uncited_passages(self, obj):
+        if obj is None or obj.pk is None:
+            return "Save the source first."
+        result = coverage(obj.text, [(c.start, c.end) for c in obj.citations.all()])
+        if not result.uncited:
+            return f"Every one of the {len(result.sentences)} substantive sentences is cited."
+        add = reverse("admin:sources_claim_add")
+        rows = [
+            (
+                obj.text[s.start : s.end],
+                f"{add}?"
+                + urlencode({"cite_source": obj.pk, "cite_start": s.start, "cite_quote": obj.text[s.start : s.end]}),
+            )
+            for s in result.uncited
+        ]
+        items = format_html_join("", '<li>{} <a href="{}">New claim from this passage</a></li>', rows)
+        return format_html(
+            "<p>{} of {} sentences cited ({}%).</p><ol>{}</ol>",
+            len(result.cited),
+            len(result.sentences),
+            f"{result.percent:.1f}",
+            items,
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for citation, start, end, quote in form.reanchored:  # inside the admin's transaction
+            citation.start, citation.end, citation.quote = start, end, quote
+            citation.source = obj
+            citation.full_clean()
+            citation.save()
 
     def has_delete_permission(self, request, obj=None):
         """A source that claims cite may not be deleted (the database refuses it too)."""
@@ -91,6 +149,27 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("event")
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        """ "New claim from this passage": the source admin's link prefills the first citation."""
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, CitationInline) and request.method == "GET" and "cite_source" in request.GET:
+            kwargs["initial"] = [
+                {
+                    "source": request.GET.get("cite_source"),
+                    "quote": request.GET.get("cite_quote", ""),
+                    "start": request.GET.get("cite_start") or None,
+                }
+            ]
+        return kwargs
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        for key in ("cite_source", "cite_quote", "cite_start"):
+            initial.pop(key, None)
+        if "cite_quote" in request.GET and "statement" not in initial:
+            initial["statement"] = ""
+        return initial
 
 
 @admin.register(Citation)

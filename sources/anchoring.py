@@ -152,3 +152,20 @@ def reanchor(old_text: str, new_text: str, quote: str, old_start: int) -> Anchor
     if scored[0][0] - scored[1][0] < 0.2:
         raise QuoteAmbiguous(quote, starts)
     return Anchor(scored[0][1], scored[0][1] + len(quote))
+
+
+def fuzzy_find(text: str, quote: str, min_ratio: float = 0.9) -> Anchor | None:
+    """The passage of ``text`` most like ``quote`` if it is at least ``min_ratio`` similar, else None.
+
+    For a source whose text was corrected around a cited passage (a typo fixed
+    inside the quote): the citation moves to the corrected words.
+    """
+    closest = closest_passage(text, quote)
+    if closest is None:
+        return None
+    if difflib.SequenceMatcher(None, closest, quote, autojunk=False).ratio() < min_ratio:
+        return None
+    starts = occurrences(text, closest)
+    if len(starts) != 1:
+        return None
+    return Anchor(starts[0], starts[0] + len(closest))
