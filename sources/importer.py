@@ -705,10 +705,6 @@ def write(data: Validated, *, progress: Callable[..., None] | None = None, prune
             f"{stale.count()} claim(s) with a fixture key are no longer in the fixtures and were left as they are "
             f"(run with --prune to delete them): {', '.join(keys)}"
         )
-
-    # Statuses are kept current by Citation/Conflict saves; this settles any left behind.
-    for claim in claims.values():
-        claim.refresh_status()
     return report
 
 

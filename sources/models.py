@@ -246,11 +246,6 @@ class Citation(models.Model):
                 code="quote_offsets",
             )
 
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        self.claim.refresh_status()
-        return result
-
 
 class Conflict(models.Model):
     """Two claims that cannot both be true, with the editorial note explaining why.
@@ -296,8 +291,6 @@ class Conflict(models.Model):
         result = super().delete(*args, **kwargs)
         if mirror is not None:
             models.Model.delete(mirror)
-        self.from_claim.refresh_status()
-        self.to_claim.refresh_status()
         return result
 
     def clean(self):

@@ -176,3 +176,17 @@ def test_a_cited_source_cannot_be_deleted(source):
 
     with pytest.raises(ProtectedError):
         source.delete()
+
+
+def test_deleting_a_claim_releases_the_claims_it_conflicted_with():
+    """The conflict rows go by cascade; the other claim's stored status must follow, for bulk deletes too."""
+    a, b, c = (Claim.objects.create(statement=s) for s in "abc")
+    Conflict(from_claim=a, to_claim=b, note="n").save()
+    Conflict(from_claim=c, to_claim=b, note="n").save()
+    a.delete()
+    b.refresh_from_db()
+    assert b.status == "contested"  # still against c
+    Claim.objects.filter(pk=c.pk).delete()
+    b.refresh_from_db()
+    assert b.status == "single-source"
+    assert not Conflict.objects.exists()
