@@ -127,7 +127,7 @@ def tsquery(terms: list[Term]) -> str:
     return " & ".join(parts)
 
 
-# The documents each kind is searched in, as (model, fields, weight A fields): shared with the migration's indexes.
+# The documents each kind is searched in, as (model, fields); the migration indexes the same expressions.
 def pg_documents():
     from events.models import Event
     from people.models import Person
@@ -224,20 +224,15 @@ def filter_claims(claims, query: str):
         return claims.none()
     if is_postgres():
         from django.contrib.postgres.search import SearchQuery
+        from django.db.models import Q
 
         from .models import Citation, Claim
 
         q = SearchQuery(tsquery(terms), search_type="raw", config="english")
         direct = Claim.objects.annotate(document=pg_vector(["statement", "note"])).filter(document=q).values("pk")
         quoted = Citation.objects.annotate(document=pg_vector(["quote"])).filter(document=q).values("claim_id")
-        return claims.filter(models_q_in(direct, quoted))
+        return claims.filter(Q(pk__in=direct) | Q(pk__in=quoted))
     from django.db.models.expressions import RawSQL
 
     sql, params = _sqlite_claim_ids_sql(terms)
     return claims.filter(pk__in=RawSQL(sql, params))  # noqa: S611 - constant SQL, the match expression is a parameter
-
-
-def models_q_in(direct, quoted):
-    from django.db.models import Q
-
-    return Q(pk__in=direct) | Q(pk__in=quoted)
