@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from people.querysets import public_claim_count
+
 
 class EventQuerySet(models.QuerySet):
     def chronological(self):
@@ -11,7 +13,7 @@ class EventQuerySet(models.QuerySet):
         return self.filter(turning_point=True)
 
     def for_list(self):
-        return self.prefetch_related("people", "tags").annotate(claim_count=models.Count("claims")).chronological()
+        return self.prefetch_related("people", "tags").annotate(claim_count=public_claim_count()).chronological()
 
     def for_timeline(self):
         return self.chronological()

@@ -11,7 +11,7 @@ def event_list(request):
 
 def event_detail(request, slug):
     event = get_object_or_404(Event.objects.for_detail(), slug=slug)
-    claims = list(event.claims.for_event())
+    claims = list(event.claims.public().for_event())
     by_source: dict = {}
     for claim in claims:
         for citation in claim.citations.all():

@@ -24,7 +24,7 @@ def healthz(request):
 def home(request):
     """The timeline: claims and events by year, a density chart with the turning points marked."""
     filters = ClaimFilters.from_params(request.GET, allowed=TIMELINE_FILTERS)
-    claims = list(filters.apply(Claim.objects.for_timeline()))
+    claims = list(filters.apply(Claim.objects.public().for_timeline()))
     events = list(Event.objects.for_timeline())
     if filters.active:
         shown_events = {c.event_id for c in claims}
@@ -43,16 +43,16 @@ def home(request):
 
 
 def disputes(request):
-    page = Paginator(Conflict.objects.for_disputes(), 25).get_page(request.GET.get("page"))
+    page = Paginator(Conflict.objects.public().for_disputes(), 25).get_page(request.GET.get("page"))
     return render(request, "disputes.html", {"page": page})
 
 
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
-    claims = Paginator(Claim.objects.filter(tags=tag).for_list(), 50).get_page(request.GET.get("page"))
+    claims = Paginator(Claim.objects.public().filter(tags=tag).for_list(), 50).get_page(request.GET.get("page"))
     events = Event.objects.filter(tags=tag).chronological()
     people = Person.objects.filter(tags=tag).order_by("name")
-    sources = Source.objects.filter(tags=tag).order_by("file_name")
+    sources = Source.objects.public().filter(tags=tag).order_by("file_name")
     return render(
         request,
         "tag_detail.html",
@@ -74,12 +74,12 @@ def search(request):
 def _search_groups(hits):
     """Turn ranked hits into objects, in rank order, with one query per kind."""
     ids = {kind: [h.obj_id for h in hits if h.kind == kind] for kind in search_engine.KINDS}
-    quotes = Citation.objects.select_related("source").in_bulk(ids["quote"])
+    quotes = Citation.objects.public().select_related("source").in_bulk(ids["quote"])
     claim_ids = list(dict.fromkeys(ids["claim"] + [quotes[i].claim_id for i in ids["quote"] if i in quotes]))
-    claims = Claim.objects.select_related("event").in_bulk(claim_ids)
+    claims = Claim.objects.public().select_related("event").in_bulk(claim_ids)
     people = Person.objects.in_bulk(ids["person"])
     events = Event.objects.in_bulk(ids["event"])
-    sources = Source.objects.only("slug", "title", "publisher").in_bulk(ids["source"])
+    sources = Source.objects.public().only("slug", "title", "publisher").in_bulk(ids["source"])
     claim_results: dict[int, dict] = {}
     for hit in hits:
         if hit.kind == "claim" and hit.obj_id in claims:

@@ -11,7 +11,7 @@ def person_list(request):
 
 def person_detail(request, slug):
     person = get_object_or_404(Person.objects.for_detail(), slug=slug)
-    page = Paginator(person.claims.for_list(), 100).get_page(request.GET.get("page"))
+    page = Paginator(person.claims.public().for_list(), 100).get_page(request.GET.get("page"))
     return render(
         request, "people/person_detail.html", {"person": person, "page": page, "jsonld": person_jsonld(request, person)}
     )

@@ -1,6 +1,6 @@
 from urllib.parse import urlencode
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import exports
 from .admin_forms import SourceAdminForm
-from .models import Citation, Claim, Conflict, Figure, Reference, Source
+from .models import Citation, Claim, Conflict, Figure, Reference, Source, set_published
 from .sentences import coverage
 
 
@@ -52,16 +52,45 @@ class SourceCitationInline(admin.TabularInline):
         return False
 
 
+@admin.action(description="Publish the selected items")
+def publish(modeladmin, request, queryset):
+    changed = set_published(queryset, True)
+    modeladmin.message_user(request, f"Published {changed} of {queryset.count()} (the others already were).")
+
+
+@admin.action(description="Unpublish the selected items (keep them as drafts)")
+def unpublish(modeladmin, request, queryset):
+    changed = set_published(queryset, False)
+    modeladmin.message_user(request, f"Unpublished {changed} of {queryset.count()}; drafts are off the public site.")
+
+
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
     form = SourceAdminForm
-    list_display = ["title", "slug", "publisher", "kind", "published", "file_name"]
-    list_filter = ["kind", "publisher", "tags"]
+    actions = [publish, unpublish]
+    list_display = ["title", "slug", "publisher", "kind", "published", "is_published", "file_name"]
+    list_filter = ["is_published", "kind", "publisher", "tags"]
     search_fields = ["title", "slug", "publisher", "author", "file_name"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["sha256", "uncited_passages"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "publisher", "author", "kind", "published", "url", "tags", "notes"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "publisher",
+                    "author",
+                    "kind",
+                    "published",
+                    "url",
+                    "tags",
+                    "notes",
+                    "is_published",
+                ]
+            },
+        ),
         ("Text", {"fields": ["text", "upload", "file_name", "sha256"]}),
         ("Uncited passages", {"fields": ["uncited_passages"]}),
     ]
@@ -127,7 +156,7 @@ class YearListFilter(admin.SimpleListFilter):
 
 @admin.action(description="Export selected claims as CSV (the /export/claims.csv columns)")
 def export_claims_csv(modeladmin, request, queryset):
-    lines = exports.table_lines("claims", Claim.objects.filter(pk__in=queryset.values("pk")))
+    lines = exports.table_lines("claims", Claim.objects.filter(pk__in=queryset.values("pk")), public=False)
     response = StreamingHttpResponse((line.encode("utf-8") for line in lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="claims-selected.csv"'
     return response
@@ -135,20 +164,30 @@ def export_claims_csv(modeladmin, request, queryset):
 
 @admin.register(Claim)
 class ClaimAdmin(SimpleHistoryAdmin):
-    actions = [export_claims_csv]
-    list_display = ["id", "statement", "date", "status", "event"]
-    list_filter = ["status", YearListFilter, "tags", "citations__source", "people"]
+    actions = [export_claims_csv, publish, unpublish]
+    list_display = ["id", "statement", "date", "status", "published", "event"]
+    list_filter = ["published", "status", YearListFilter, "tags", "citations__source", "people"]
     search_fields = ["statement", "key", "citations__quote"]
     autocomplete_fields = ["people", "event"]
     readonly_fields = ["status", "date_lower", "date_upper"]
     inlines = [CitationInline, ConflictInline]
     fieldsets = [
-        (None, {"fields": ["statement", "date", "people", "event", "tags", "note"]}),
+        (None, {"fields": ["statement", "date", "people", "event", "tags", "note", "published"]}),
         ("Derived", {"fields": ["status", "date_lower", "date_upper", "key"], "classes": ["collapse"]}),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("event")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        claim = form.instance
+        if claim.published and not Claim.objects.public().filter(pk=claim.pk).exists():
+            messages.warning(
+                request,
+                "This claim is published but no published source cites it yet, so the public pages do not show it. "
+                "Add a citation (or publish its source) to make it visible.",
+            )
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         """ "New claim from this passage": the source admin's link prefills the first citation."""

@@ -18,7 +18,8 @@ class SourceAdminForm(forms.ModelForm):
     class Meta:
         model = Source
         fields = [
-            "title", "slug", "publisher", "author", "kind", "published", "url", "tags", "notes", "text", "file_name",
+            "title", "slug", "publisher", "author", "kind", "published", "url", "tags", "notes", "is_published",
+            "text", "file_name",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):

@@ -6,4 +6,8 @@ class SourcesConfig(AppConfig):
     verbose_name = "Sources and claims"
 
     def ready(self):
-        from . import signals  # noqa: F401 - registers the status-refresh receivers
+        from django.db.models.signals import post_migrate
+
+        from . import signals
+
+        post_migrate.connect(signals.repair_search_index, sender=self, dispatch_uid="repair_search_index")

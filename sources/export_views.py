@@ -43,7 +43,7 @@ def export_claims_json(request):
     filters = ClaimFilters.from_params(request.GET)
     if filters.errors:
         return _bad_filters(filters)
-    claims = filters.apply(Claim.objects.all())
+    claims = filters.apply(Claim.objects.public())
     return StreamingHttpResponse(_claims_json(claims), content_type="application/json")
 
 
@@ -53,8 +53,9 @@ def _claims_json(claims):
     queryset = (
         claims.select_related("event")
         .prefetch_related(
-            "people", "tags", "conflicts",
-            Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("id")),
+            "people", "tags",
+            Prefetch("conflicts", queryset=Claim.objects.public().only("id")),
+            Prefetch("citations", queryset=Citation.objects.public().select_related("source").order_by("id")),
         )
         .order_by("id")
     )  # fmt: skip

@@ -5,6 +5,9 @@ give the same bytes. Rows come from ``.iterator(chunk_size=…)`` with the joins
 prefetched per chunk: a handful of queries whatever the number of rows, and
 memory bounded by the chunk size.
 
+Exports are public: drafts never appear in them (``public=False`` is for the
+admin's "export selected", where editors see their drafts too).
+
 Every text cell is neutralised against formula injection (OWASP "CSV
 injection"): one starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return
 gets a leading apostrophe, which spreadsheets show but never evaluate.
@@ -15,10 +18,11 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 
 from events.models import Event
 from people.models import Person
+from people.querysets import public_claim_count
 
 from .models import Citation, Claim, Source
 
@@ -77,13 +81,14 @@ def csv_lines(table: str, rows: Iterable[list]) -> Iterator[str]:
 # --------------------------------------------------------------------------- rows
 
 
-def claim_rows(claims) -> Iterator[list]:
+def claim_rows(claims, citations=None) -> Iterator[list]:
+    citations = citations if citations is not None else Citation.objects.public()
     queryset = (
         claims.select_related("event")
         .prefetch_related(
             "people",
             "tags",
-            Prefetch("citations", queryset=Citation.objects.select_related("source").only(
+            Prefetch("citations", queryset=citations.select_related("source").only(
                 "id", "claim_id", "source__slug", "source__file_name"
             )),
         )
@@ -116,8 +121,8 @@ def citation_rows(citations) -> Iterator[list]:
 
 
 def source_rows(sources=None) -> Iterator[list]:
-    queryset = (sources if sources is not None else Source.objects.all()).defer("text", "notes")
-    queryset = queryset.annotate(claim_count=Count("citations__claim", distinct=True)).order_by("slug")
+    queryset = (sources if sources is not None else Source.objects.public()).defer("text", "notes")
+    queryset = queryset.with_claim_counts().order_by("slug")
     for s in queryset.iterator(chunk_size=CHUNK):
         yield [
             s.slug, s.title, s.publisher, s.author, s.kind, s.published, s.file_name, s.sha256, s.claim_count,
@@ -126,14 +131,14 @@ def source_rows(sources=None) -> Iterator[list]:
 
 
 def person_rows() -> Iterator[list]:
-    queryset = Person.objects.annotate(claim_count=Count("claims", distinct=True)).defer("bio").order_by("slug")
+    queryset = Person.objects.annotate(claim_count=public_claim_count()).defer("bio").order_by("slug")
     for p in queryset.iterator(chunk_size=CHUNK):
         yield [p.slug, p.name, joined(p.alias_list), p.born, p.died, p.claim_count, p.get_absolute_url()]
 
 
 def event_rows() -> Iterator[list]:
     queryset = (
-        Event.objects.annotate(claim_count=Count("claims", distinct=True))
+        Event.objects.annotate(claim_count=public_claim_count())
         .prefetch_related("people")
         .defer("summary")
         .order_by("slug")
@@ -145,13 +150,19 @@ def event_rows() -> Iterator[list]:
         ]  # fmt: skip
 
 
-def table_lines(table: str, claims=None) -> Iterator[str]:
-    """The CSV lines of one table; ``claims`` (a filtered queryset) narrows claims and citations."""
+def table_lines(table: str, claims=None, *, public: bool = True) -> Iterator[str]:
+    """The CSV lines of one table; ``claims`` (a filtered queryset) narrows claims and citations.
+
+    With ``public`` (the default) only what the public pages show is exported.
+    """
     claims = claims if claims is not None else Claim.objects.all()
+    citations = Citation.objects.all()
+    if public:
+        claims, citations = claims.public(), citations.public()
     if table == "claims":
-        return csv_lines(table, claim_rows(claims))
+        return csv_lines(table, claim_rows(claims, citations))
     if table == "citations":
-        return csv_lines(table, citation_rows(Citation.objects.filter(claim__in=claims.values("pk"))))
+        return csv_lines(table, citation_rows(citations.filter(claim__in=claims.values("pk"))))
     if table == "sources":
         return csv_lines(table, source_rows())
     if table == "people":

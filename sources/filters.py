@@ -46,7 +46,7 @@ class ClaimFilters:
         lookups = (
             ("person", Person.objects.all(), "person"),
             ("event", Event.objects.all(), "event"),
-            ("source", Source.objects.all(), "source"),
+            ("source", Source.objects.public(), "source"),
             ("tag", Tag.objects.all(), "tag"),
         )
         for name, queryset, label in lookups:
@@ -137,6 +137,6 @@ def filter_choices() -> dict:
         "people": Person.objects.order_by("name").only("slug", "name"),
         "events": Event.objects.chronological().only("slug", "title", "date"),
         "tags": Tag.objects.order_by("name"),
-        "sources": Source.objects.order_by("file_name").only("slug", "title"),
+        "sources": Source.objects.public().order_by("file_name").only("slug", "title"),
         "statuses": Claim.Status.choices,
     }

@@ -19,7 +19,7 @@ from people.dating import EDTF_HELP, EDTFDatedModel, validate_edtf
 from people.models import Person
 
 from . import anchoring
-from .querysets import ClaimQuerySet, ConflictQuerySet, SourceQuerySet
+from .querysets import CitationQuerySet, ClaimQuerySet, ConflictQuerySet, SourceQuerySet
 
 
 def text_sha256(text: str) -> str:
@@ -51,6 +51,14 @@ class Source(models.Model):
     sha256 = models.CharField(max_length=64, editable=False, help_text="SHA-256 of the text encoded as UTF-8.")
     notes = models.TextField(blank=True, help_text="Markdown, editorial.")
     tags = TaggableManager(blank=True)
+    # ``published`` is the publication date (issue 2's contract), so the draft flag is ``is_published``.
+    is_published = models.BooleanField(
+        "published on the site",
+        default=True,
+        db_index=True,
+        help_text="Untick to keep the source as a draft: it and its citations stay off every public page, "
+        "search and export until it is published.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -65,7 +73,10 @@ class Source(models.Model):
 
     def save(self, *args, **kwargs):
         self.sha256 = text_sha256(self.text)
+        was_published = _stored_value(self, "is_published")
         super().save(*args, **kwargs)
+        if was_published is not None and was_published != self.is_published:
+            refresh_statuses_around(Claim.objects.filter(citations__source=self).values("pk"))
 
     def get_absolute_url(self) -> str:
         return reverse("sources:detail", args=[self.slug])
@@ -138,6 +149,12 @@ class Claim(EDTFDatedModel):
     tags = TaggableManager(blank=True)
     conflicts = models.ManyToManyField("self", through="Conflict", symmetrical=True, blank=True)
     note = models.TextField(blank=True, help_text="Markdown, editorial.")
+    published = models.BooleanField(
+        default=True,
+        db_index=True,
+        help_text="Untick to keep the claim as a draft, off every public page, search and export. "
+        "A published claim is shown only while a published source cites it.",
+    )
     status = models.CharField(
         max_length=20,
         choices=Status.choices,
@@ -162,13 +179,23 @@ class Claim(EDTFDatedModel):
     def get_absolute_url(self) -> str:
         return reverse("sources:claim-detail", args=[self.pk])
 
+    def save(self, *args, **kwargs):
+        was_published = _stored_value(self, "published")
+        super().save(*args, **kwargs)
+        if was_published is not None and was_published != self.published:
+            refresh_statuses_around([self.pk])
+
     def derived_status(self) -> str:
-        """The status the claim's conflicts and citations imply (one or two queries)."""
+        """The status the public sees (two or three queries).
+
+        Only what is published counts: a conflict with a draft claim, or a
+        citation in a draft source, must not show through the status.
+        """
         if self.pk is None:
             return self.Status.SINGLE_SOURCE
-        if Conflict.objects.filter(from_claim=self).exists():
+        if Conflict.objects.filter(from_claim=self, to_claim__in=Claim.objects.public()).exists():
             return self.Status.CONTESTED
-        if self.citations.values("source").distinct().count() >= 2:
+        if self.citations.filter(source__is_published=True).values("source").distinct().count() >= 2:
             return self.Status.CORROBORATED
         return self.Status.SINGLE_SOURCE
 
@@ -186,6 +213,34 @@ class Claim(EDTFDatedModel):
         return True
 
 
+def _stored_value(obj, field: str):
+    """The value of ``field`` in the database before this save, or None for a new object."""
+    if obj.pk is None or obj._state.adding:
+        return None
+    return type(obj).objects.filter(pk=obj.pk).values_list(field, flat=True).first()
+
+
+def refresh_statuses_around(claim_ids) -> int:
+    """Recompute the stored status of some claims and of the claims they conflict with; returns how many changed.
+
+    Whether a claim is public decides its partners' status (a conflict with a
+    claim the public cannot see does not make a claim "contested").
+    """
+    claims = Claim.objects.filter(Q(pk__in=claim_ids) | Q(conflict_links__to_claim__in=claim_ids))
+    return sum(claim.refresh_status() for claim in claims.distinct().only("id", "status"))
+
+
+def set_published(queryset, value: bool) -> int:
+    """Publish or unpublish many sources or claims at once, keeping every status true; returns how many changed."""
+    field = "is_published" if queryset.model is Source else "published"
+    changed = 0
+    for obj in queryset.exclude(**{field: value}):
+        setattr(obj, field, value)
+        obj.save()
+        changed += 1
+    return changed
+
+
 class Citation(models.Model):
     """One passage of a source that asserts a claim: ``source.text[start:end] == quote``."""
 
@@ -200,6 +255,7 @@ class Citation(models.Model):
     end = models.PositiveIntegerField(blank=True, help_text="Offset just past the quote's last character (computed).")
 
     history = HistoricalRecords()
+    objects = CitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["source", "start", "end", "id"]
@@ -214,7 +270,7 @@ class Citation(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        self.claim.refresh_status()
+        refresh_statuses_around([self.claim_id])
 
     def get_absolute_url(self) -> str:
         return f"{self.source.get_absolute_url()}#cite-{self.pk}"

@@ -2,35 +2,75 @@
 
 Views never add ``select_related`` / ``prefetch_related`` of their own: a page's
 query count is decided here, where a test pins it.
+
+Publishing: ``public()`` on each queryset is what every public page, search and
+export starts from. A draft source is invisible with its citations; a draft
+claim is invisible; a published claim is visible only while a published source
+cites it (so no public claim is ever without evidence). The ``for_*`` methods
+filter what they prefetch the same way.
 """
 
 from django.db import models
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+
+
+def public_citations():
+    """Citations the public may see: in a published source, for a published claim."""
+    from .models import Citation
+
+    return Citation.objects.public()
+
+
+def public_claim_ids():
+    from .models import Claim
+
+    return Claim.objects.public().values("pk")
 
 
 class SourceQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(is_published=True)
+
     def with_claim_counts(self):
+        """Public claims and citations per source."""
+        shown = Q(citations__claim__published=True)
         return self.annotate(
-            claim_count=Count("citations__claim", distinct=True),
-            citation_count=Count("citations", distinct=True),
+            claim_count=Count("citations__claim", filter=shown, distinct=True),
+            citation_count=Count("citations", filter=shown, distinct=True),
         )
 
     def for_list(self):
-        return self.with_claim_counts().prefetch_related("citations").order_by("file_name", "slug")
+        return (
+            self.with_claim_counts()
+            .prefetch_related(
+                Prefetch("citations", queryset=public_citations().only("id", "source_id", "start", "end"))
+            )
+            .order_by("file_name", "slug")
+        )
 
     def for_reading(self):
-        """The source page: the text, its references and figures, every citation with its claim."""
-        from .models import Citation
-
+        """The source page: the text, its references and figures, every public citation with its claim."""
         return self.prefetch_related(
             "references",
             "figures",
             "tags",
-            Prefetch("citations", queryset=Citation.objects.select_related("claim").order_by("start", "-end", "id")),
+            Prefetch("citations", queryset=public_citations().select_related("claim").order_by("start", "-end", "id")),
         )
 
 
+class CitationQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(source__is_published=True, claim__published=True)
+
+
 class ClaimQuerySet(models.QuerySet):
+    def public(self):
+        """Published claims that at least one published source cites."""
+        from .models import Citation
+
+        evidence = Citation.objects.filter(claim=OuterRef("pk"), source__is_published=True)
+        return self.filter(Exists(evidence), published=True)
+
     def dated(self):
         return self.filter(date_lower__isnull=False)
 
@@ -65,10 +105,10 @@ class ClaimQuerySet(models.QuerySet):
         return self.order_by(models.F("date_lower").asc(nulls_last=True), "date_upper", "id")
 
     def with_citations(self):
-        from .models import Citation
-
         return self.prefetch_related(
-            Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("source__slug", "start"))
+            Prefetch(
+                "citations", queryset=public_citations().select_related("source").order_by("source__slug", "start")
+            )
         )
 
     def for_list(self):
@@ -77,16 +117,14 @@ class ClaimQuerySet(models.QuerySet):
 
     def for_timeline(self):
         """Timeline entries: the statement, date and status, and the sources as small labels."""
-        from .models import Citation
-
         return (
             self.only("id", "statement", "date", "date_lower", "date_upper", "status", "event_id")
             .prefetch_related(
                 Prefetch(
                     "citations",
-                    queryset=Citation.objects.select_related("source").only(
-                        "id", "claim_id", "source__slug", "source__title", "source__publisher"
-                    ),
+                    queryset=public_citations()
+                    .select_related("source")
+                    .only("id", "claim_id", "source__slug", "source__title", "source__publisher"),
                 )
             )
             .chronological()
@@ -94,38 +132,45 @@ class ClaimQuerySet(models.QuerySet):
 
     def for_event(self):
         """An event page: its claims with citations, sources and the claims they conflict with."""
-        return self.with_citations().prefetch_related("conflicts").chronological()
+        from .models import Claim
+
+        return (
+            self.with_citations()
+            .prefetch_related(Prefetch("conflicts", queryset=Claim.objects.public()))
+            .chronological()
+        )
 
     def for_detail(self):
         """The claim page: everything, plus the conflicting claims with their own citations and the notes."""
-        from .models import Citation, Conflict
+        from .models import Conflict
 
+        citations = public_citations().select_related("source").order_by("source__slug", "start")
         return self.select_related("event").prefetch_related(
             "people",
             "tags",
-            Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("source__slug", "start")),
+            Prefetch("citations", queryset=citations),
             Prefetch(
                 "conflict_links",
-                queryset=Conflict.objects.select_related("to_claim").prefetch_related(
-                    Prefetch(
-                        "to_claim__citations",
-                        queryset=Citation.objects.select_related("source").order_by("source__slug", "start"),
-                    )
-                ),
+                queryset=Conflict.objects.filter(to_claim__in=public_claim_ids())
+                .select_related("to_claim")
+                .prefetch_related(Prefetch("to_claim__citations", queryset=citations)),
             ),
         )
 
 
 class ConflictQuerySet(models.QuerySet):
+    def public(self):
+        """Conflicts between two public claims."""
+        ids = public_claim_ids()
+        return self.filter(from_claim__in=ids, to_claim__in=ids)
+
     def pairs(self):
         """Each conflict once (it is stored both ways)."""
         return self.filter(from_claim_id__lt=models.F("to_claim_id"))
 
     def for_disputes(self):
         """The disputes page: both claims of every pair with their citations and sources."""
-        from .models import Citation
-
-        citations = Citation.objects.select_related("source").order_by("source__slug", "start")
+        citations = public_citations().select_related("source").order_by("source__slug", "start")
         return (
             self.pairs()
             .select_related("from_claim", "to_claim")

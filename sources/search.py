@@ -108,9 +108,68 @@ def _sqlite_claim_ids_sql(terms: list[Term]) -> tuple[str, list]:
     sql = (
         "SELECT obj_id FROM kb_search WHERE kb_search MATCH %s AND kind = 'claim' "
         "UNION SELECT c.claim_id FROM kb_search JOIN sources_citation c ON c.id = kb_search.obj_id "
+        "JOIN sources_source s ON s.id = c.source_id AND s.is_published "  # a draft source's quotes match nothing
         "WHERE kb_search MATCH %s AND kb_search.kind = 'quote'"
     )
     return sql, [expression, expression]
+
+
+# The index's documents: kind, rowid code, table, title expression, body expression
+# (columns of the row, prefixed with new./old. in the triggers). The FTS5 rowid is
+# ``id * 8 + code``, so a trigger finds its row without scanning the index.
+SQLITE_DOCUMENTS = [
+    ("claim", 1, "sources_claim", "{r}.statement", "{r}.note"),
+    ("quote", 2, "sources_citation", "{r}.quote", "''"),
+    ("person", 3, "people_person", "{r}.name || ' ' || replace({r}.aliases, char(10), ' ')", "{r}.bio"),
+    ("event", 4, "events_event", "{r}.title || ' ' || {r}.place", "{r}.summary"),
+    ("source", 5, "sources_source", "{r}.title || ' ' || {r}.publisher || ' ' || {r}.author", "{r}.text"),
+]
+SQLITE_TABLE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS kb_search USING fts5(kind UNINDEXED, obj_id UNINDEXED, title, body, "
+    "tokenize='porter unicode61 remove_diacritics 2')"
+)
+
+
+def sqlite_triggers(kind, code, table, title, body) -> dict[str, str]:
+    """The three triggers keeping one kind of document in the index, by name."""
+    new_title, new_body = title.format(r="new"), body.format(r="new")
+    # Every interpolated piece is a constant of SQLITE_DOCUMENTS.
+    insert = (
+        f"INSERT INTO kb_search(rowid, kind, obj_id, title, body) "  # noqa: S608
+        f"VALUES (new.id * 8 + {code}, '{kind}', new.id, {new_title}, {new_body});"
+    )
+    delete = f"DELETE FROM kb_search WHERE rowid = old.id * 8 + {code};"  # noqa: S608
+    return {
+        f"kb_search_{kind}_ai": f"AFTER INSERT ON {table} BEGIN {insert} END",
+        f"kb_search_{kind}_au": f"AFTER UPDATE ON {table} BEGIN {delete} {insert} END",
+        f"kb_search_{kind}_ad": f"AFTER DELETE ON {table} BEGIN {delete} END",
+    }
+
+
+def ensure_sqlite_index(cursor) -> list[str]:
+    """Create the index and any missing trigger, re-indexing each kind that missed one; returns those kinds.
+
+    SQLite drops a table's triggers when a migration rebuilds the table (as
+    adding a column with a default does), so this runs after every ``migrate``
+    (``SourcesConfig.ready``), not only in the migration that first built it.
+    """
+    cursor.execute(SQLITE_TABLE)
+    cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    present = {name for (name,) in cursor.fetchall()}
+    repaired = []
+    for kind, code, table, title, body in SQLITE_DOCUMENTS:
+        missing = {n: sql for n, sql in sqlite_triggers(kind, code, table, title, body).items() if n not in present}
+        if not missing:
+            continue
+        for name, sql in missing.items():
+            cursor.execute(f"CREATE TRIGGER {name} {sql}")
+        cursor.execute("DELETE FROM kb_search WHERE kind = %s", [kind])
+        cursor.execute(
+            f"INSERT INTO kb_search(rowid, kind, obj_id, title, body) SELECT id * 8 + {code}, '{kind}', id, "  # noqa: S608 - constants
+            f"{title.format(r=table)}, {body.format(r=table)} FROM {table}"
+        )
+        repaired.append(kind)
+    return repaired
 
 
 # --------------------------------------------------------------------------- PostgreSQL
@@ -230,7 +289,7 @@ def filter_claims(claims, query: str):
 
         q = SearchQuery(tsquery(terms), search_type="raw", config="english")
         direct = Claim.objects.annotate(document=pg_vector(["statement", "note"])).filter(document=q).values("pk")
-        quoted = Citation.objects.annotate(document=pg_vector(["quote"])).filter(document=q).values("claim_id")
+        quoted = Citation.objects.public().annotate(document=pg_vector(["quote"])).filter(document=q).values("claim_id")
         return claims.filter(Q(pk__in=direct) | Q(pk__in=quoted))
     from django.db.models.expressions import RawSQL
 

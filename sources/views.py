@@ -17,7 +17,7 @@ PER_PAGE = 50
 
 def claim_list(request):
     filters = ClaimFilters.from_params(request.GET)
-    page = Paginator(filters.apply(Claim.objects.for_list()), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(filters.apply(Claim.objects.public().for_list()), PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "sources/claim_list.html",
@@ -27,7 +27,7 @@ def claim_list(request):
 
 
 def claim_detail(request, pk):
-    claim = get_object_or_404(Claim.objects.for_detail(), pk=pk)
+    claim = get_object_or_404(Claim.objects.public().for_detail(), pk=pk)
     return render(
         request,
         "sources/claim_detail.html",
@@ -36,7 +36,7 @@ def claim_detail(request, pk):
 
 
 def source_list(request):
-    sources = list(Source.objects.for_list())
+    sources = list(Source.objects.public().for_list())
     for source in sources:
         source.coverage = coverage(source.text, [(c.start, c.end) for c in source.citations.all()])
     return render(request, "sources/source_list.html", {"sources": sources})
@@ -59,7 +59,7 @@ def _figure_html(figures):
 
 
 def source_detail(request, slug):
-    source = get_object_or_404(Source.objects.for_reading(), slug=slug)
+    source = get_object_or_404(Source.objects.public().for_reading(), slug=slug)
     citations = list(source.citations.all())
     passages = [
         reading.Passage(

@@ -92,3 +92,33 @@ def test_index_follows_edits(curated, django_db_blocker):
         claim.statement = original
         claim.save()
     assert search.search("zyxwvut") == []
+
+
+def test_every_search_trigger_survives_the_migrations():
+    """SQLite drops a table's triggers when a migration rebuilds it; post_migrate must put them back."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("triggers are the SQLite engine's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'kb_search_%'")
+        names = {name for (name,) in cursor.fetchall()}
+    expected = {name for doc in search.SQLITE_DOCUMENTS for name in search.sqlite_triggers(*doc)}
+    assert names == expected
+
+
+def test_a_dropped_trigger_is_recreated_and_its_kind_reindexed(curated):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("triggers are the SQLite engine's")
+    person = Person.objects.get(slug="leonid-brezhnev")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER kb_search_person_au")
+        Person.objects.filter(pk=person.pk).update(bio="Zyxwvutperson appears here only.")
+        assert not [h for h in search.search("zyxwvutperson")]
+        assert search.ensure_sqlite_index(cursor) == ["person"]
+    try:
+        assert [h.obj_id for h in search.search("zyxwvutperson")] == [person.pk]
+    finally:
+        Person.objects.filter(pk=person.pk).update(bio=person.bio)

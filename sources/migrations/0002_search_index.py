@@ -1,19 +1,10 @@
 """Full-text search index: an FTS5 table kept in sync by triggers on SQLite, GIN indexes on PostgreSQL.
 
-See sources/search.py. On SQLite the FTS5 rowid is ``id * 8 + kind code`` so a
-trigger finds its row without scanning the index.
+See sources/search.py, which also re-creates the SQLite triggers after any later
+migration that rebuilds one of the indexed tables (SQLite drops their triggers).
 """
 
 from django.db import migrations
-
-# kind, code, table, title expression, body expression (columns of the row, prefixed with new./old. below)
-DOCUMENTS = [
-    ("claim", 1, "sources_claim", "{r}.statement", "{r}.note"),
-    ("quote", 2, "sources_citation", "{r}.quote", "''"),
-    ("person", 3, "people_person", "{r}.name || ' ' || replace({r}.aliases, char(10), ' ')", "{r}.bio"),
-    ("event", 4, "events_event", "{r}.title || ' ' || {r}.place", "{r}.summary"),
-    ("source", 5, "sources_source", "{r}.title || ' ' || {r}.publisher || ' ' || {r}.author", "{r}.text"),
-]
 
 PG_INDEXES = [
     ("sources", "claim", ["statement", "note"], "claim_fts"),
@@ -24,31 +15,12 @@ PG_INDEXES = [
 ]
 
 
-def sqlite_statements():
-    yield (
-        "CREATE VIRTUAL TABLE kb_search USING fts5(kind UNINDEXED, obj_id UNINDEXED, title, body, "
-        "tokenize='porter unicode61 remove_diacritics 2')"
-    )
-    for kind, code, table, title, body in DOCUMENTS:
-        new_title, new_body = title.format(r="new"), body.format(r="new")
-        insert = (
-            f"INSERT INTO kb_search(rowid, kind, obj_id, title, body) "
-            f"VALUES (new.id * 8 + {code}, '{kind}', new.id, {new_title}, {new_body});"
-        )
-        delete = f"DELETE FROM kb_search WHERE rowid = old.id * 8 + {code};"
-        yield f"CREATE TRIGGER kb_search_{kind}_ai AFTER INSERT ON {table} BEGIN {insert} END"
-        yield f"CREATE TRIGGER kb_search_{kind}_au AFTER UPDATE ON {table} BEGIN {delete} {insert} END"
-        yield f"CREATE TRIGGER kb_search_{kind}_ad AFTER DELETE ON {table} BEGIN {delete} END"
-        yield (
-            f"INSERT INTO kb_search(rowid, kind, obj_id, title, body) SELECT id * 8 + {code}, '{kind}', id, "
-            f"{title.format(r=table)}, {body.format(r=table)} FROM {table}"
-        )
-
-
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
-        for statement in sqlite_statements():
-            schema_editor.execute(statement)
+        from sources.search import ensure_sqlite_index
+
+        with schema_editor.connection.cursor() as cursor:
+            ensure_sqlite_index(cursor)
     elif schema_editor.connection.vendor == "postgresql":
         from django.contrib.postgres.indexes import GinIndex
         from django.contrib.postgres.search import SearchVector
@@ -60,7 +32,9 @@ def forwards(apps, schema_editor):
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
-        for kind, *_ in DOCUMENTS:
+        from sources.search import SQLITE_DOCUMENTS
+
+        for kind, *_ in SQLITE_DOCUMENTS:
             for suffix in ("ai", "au", "ad"):
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS kb_search_{kind}_{suffix}")
         schema_editor.execute("DROP TABLE IF EXISTS kb_search")

@@ -96,6 +96,9 @@ def test_status_is_derived_from_distinct_sources_and_conflicts(source, other_sou
     rival = Claim.objects.create(statement="Khrushchev fell in 1965.")
     Conflict(from_claim=rival, to_claim=claim, note="1964 or 1965").save()
     claim.refresh_from_db()
+    assert claim.status == "corroborated", "a rival no published source cites is not public: no contest yet"
+    cite(rival, other_source, "Khrushchev")
+    claim.refresh_from_db()
     rival.refresh_from_db()
     assert (claim.status, rival.status) == ("contested", "contested")
 
@@ -178,9 +181,11 @@ def test_a_cited_source_cannot_be_deleted(source):
         source.delete()
 
 
-def test_deleting_a_claim_releases_the_claims_it_conflicted_with():
+def test_deleting_a_claim_releases_the_claims_it_conflicted_with(source):
     """The conflict rows go by cascade; the other claim's stored status must follow, for bulk deletes too."""
     a, b, c = (Claim.objects.create(statement=s) for s in "abc")
+    for claim in (a, b, c):
+        cite(claim, source, "Stalin died in 1953.")
     Conflict(from_claim=a, to_claim=b, note="n").save()
     Conflict(from_claim=c, to_claim=b, note="n").save()
     a.delete()
