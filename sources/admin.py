@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import exports
+from . import exports, recovery
 from .admin_forms import SourceAdminForm
 from .models import Citation, Claim, Conflict, Figure, Reference, Source, set_published
 from .sentences import coverage
@@ -54,14 +54,16 @@ class SourceCitationInline(admin.TabularInline):
 
 @admin.action(description="Publish the selected items")
 def publish(modeladmin, request, queryset):
+    selected = queryset.count()  # before: the changelist may be filtered on the flag being changed
     changed = set_published(queryset, True)
-    modeladmin.message_user(request, f"Published {changed} of {queryset.count()} (the others already were).")
+    modeladmin.message_user(request, f"Published {changed} of {selected} (the others already were).")
 
 
 @admin.action(description="Unpublish the selected items (keep them as drafts)")
 def unpublish(modeladmin, request, queryset):
+    selected = queryset.count()
     changed = set_published(queryset, False)
-    modeladmin.message_user(request, f"Unpublished {changed} of {queryset.count()}; drafts are off the public site.")
+    modeladmin.message_user(request, f"Unpublished {changed} of {selected}; drafts are off the public site.")
 
 
 @admin.register(Source)
@@ -178,6 +180,20 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("event")
+
+    def save_model(self, request, obj, form, change):
+        """Saving from the history of a deleted claim recovers it, with its citations and conflicts."""
+        recovering = change and not Claim.objects.filter(pk=obj.pk).exists()
+        super().save_model(request, obj, form, change)
+        if recovering:
+            result = recovery.recover_dependents(obj)
+            messages.success(
+                request,
+                f"Recovered the deleted claim with {len(result.citations)} citation(s) "
+                f"and {result.conflicts} conflict(s).",
+            )
+            for problem in result.skipped:
+                messages.warning(request, f"Not recovered: {problem}.")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -109,3 +109,71 @@ def test_pages_have_no_serious_accessibility_violations(browser, site, path):
         ]
         page.close()
         assert serious == [], f"{path} at {width}px: {serious}"
+
+
+NEW_SOURCE_TEXT = (
+    "Memoir of a Kremlin interpreter.\n\n"
+    "In October 1962 Khrushchev wrote to Kennedy twice in two days. "
+    "The second letter demanded the removal of the missiles in Turkey. "
+    "Khrushchev later called the settlement a victory for reason.\n"
+)
+
+
+def test_an_editor_adds_a_source_and_publishes_a_claim_from_an_uncited_passage(browser, site):
+    """The editor's path: log in, add a source, make a claim from an uncited passage, publish it, see it."""
+    from django.contrib.auth.models import Group, User
+
+    call_command("setup_roles", stdout=StringIO())
+    user = User.objects.create_user("editor", password="a long editor password", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    statement = "Khrushchev wrote to Kennedy twice in two days in October 1962."
+
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(site + "/admin/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", "a long editor password")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url(site + "/admin/")
+
+    page.goto(site + "/admin/sources/source/add/")
+    page.locator("#id_title").press_sequentially("Memoir of a Kremlin interpreter")
+    assert page.input_value("#id_slug") == "memoir-of-a-kremlin-interpreter"  # prepopulated as the editor types
+    page.fill("#id_publisher", "Example Press")
+    page.fill("#id_text", NEW_SOURCE_TEXT)
+    page.locator("input[name=_continue]").click()
+    page.wait_for_url("**/admin/sources/source/*/change/")
+    assert "was added successfully" in page.content()
+
+    page.get_by_role("link", name="New claim from this passage").nth(1).click()
+    page.wait_for_url("**/admin/sources/claim/add/?*")
+    assert page.input_value("#id_citations-0-quote") == "In October 1962 Khrushchev wrote to Kennedy twice in two days."
+    page.fill("#id_statement", statement)
+    page.fill("#id_date", "1962-10")
+    page.uncheck("#id_published")  # kept as a draft first
+    page.locator("input[name=_save]").click()
+    page.wait_for_url("**/admin/sources/claim/")
+    assert "was added successfully" in page.content()
+
+    page.goto(site + "/")
+    assert statement not in page.content()  # a draft is not public
+
+    page.goto(site + "/admin/sources/claim/?published__exact=0")
+    page.get_by_role("row").filter(has_text=statement).locator("input.action-select").check()
+    page.select_option("select[name=action]", "publish")
+    with page.expect_navigation():
+        page.locator("button[name=index]").click()
+    assert "Published 1 of 1" in page.locator(".messagelist").inner_text()
+
+    page.goto(site + "/")
+    link = page.get_by_role("link", name=statement)
+    assert link.is_visible()
+    link.click()
+    page.wait_for_url("**/claims/*/")
+    page.locator("a", has_text="read in context").first.click()
+    page.wait_for_url("**/sources/memoir-of-a-kremlin-interpreter/#cite-*")
+    fragment = page.url.split("#", 1)[1]
+    assert page.locator(f"#{fragment}").inner_text().startswith("In October 1962 Khrushchev wrote to Kennedy")
+    assert errors == []
+    page.close()

@@ -38,8 +38,21 @@ def test_who_reaches_what(admin_client, kb):
     editor = Client()
     editor.force_login(user)
     anonymous = Client()
+    claim = Claim.objects.get(key="stalin-death-announced")
+    source = Source.objects.get(slug="source-a")
     matrix = {
+        "/admin/": (302, 200, 200),
         "/admin/sources/claim/": (302, 200, 200),
+        f"/admin/sources/claim/{claim.pk}/change/": (302, 200, 200),
+        f"/admin/sources/claim/{claim.pk}/history/": (302, 200, 200),
+        f"/admin/sources/claim/{claim.pk}/delete/": (302, 200, 200),  # a claim is never cited
+        "/admin/sources/source/": (302, 200, 200),
+        f"/admin/sources/source/{source.pk}/change/": (302, 200, 200),
+        f"/admin/sources/source/{source.pk}/history/": (302, 200, 200),
+        f"/admin/sources/source/{source.pk}/delete/": (302, 403, 403),  # cited: nobody may delete it
+        "/admin/sources/conflict/": (302, 200, 200),
+        "/admin/sources/reference/": (302, 200, 200),
+        "/admin/sources/figure/": (302, 200, 200),
         "/admin/sources/claim/add/": (302, 200, 200),
         "/admin/sources/source/add/": (302, 200, 200),
         "/admin/sources/citation/": (302, 200, 200),
@@ -49,10 +62,19 @@ def test_who_reaches_what(admin_client, kb):
         "/admin/auth/user/": (302, 403, 200),
         "/admin/auth/group/": (302, 403, 200),
         "/admin/auth/user/add/": (302, 403, 200),
+        f"/admin/auth/user/{user.pk}/change/": (302, 403, 200),
+        "/admin/axes/accessattempt/": (302, 403, 200),
     }
     for url, expected in matrix.items():
         got = tuple(c.get(url).status_code for c in (anonymous, editor, admin_client))
         assert got == expected, url
+    # Actions: an editor may publish and unpublish; an anonymous visitor is sent to the login page.
+    for client, expected in ((anonymous, 302), (editor, 302)):
+        response = client.post("/admin/sources/claim/", {"action": "unpublish", "_selected_action": [claim.pk]})
+        assert response.status_code == expected
+    claim.refresh_from_db()
+    assert not claim.published  # the editor's unpublish went through, the anonymous one never reached it
+    assert "/admin/login/" in anonymous.post("/admin/sources/claim/", {"action": "publish"})["Location"]
 
 
 def test_nothing_cited_can_be_deleted_through_the_admin(admin_client, kb):
