@@ -6,3 +6,8 @@ class KnowledgeBaseConfig(AppConfig):
 
     name = "khrushchev_kb"
     verbose_name = "Khrushchev knowledge base"
+
+    def ready(self):
+        from . import caching
+
+        caching.connect_signals()

@@ -115,6 +115,16 @@ def write_fixture_folder(root: Path, *, claims: str | None = None, **files: str)
     return root
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: a rolled-back test database can repeat a content version."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def fixture_folder(tmp_path):
     return write_fixture_folder(tmp_path / "fixtures")

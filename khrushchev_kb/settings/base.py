@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Late, so that cached pages still pass through the header-setting middleware above.
+    "khrushchev_kb.caching.PageCacheMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: locks out repeated failed logins.
     "axes.middleware.AxesMiddleware",
@@ -112,6 +114,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;PRAGMA busy_timeout=20000;"
         ),
     }
+
+# A read replica for read-heavy traffic: reads go to it, writes (and reads inside a write) to the primary.
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL"), conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["khrushchev_kb.routers.PrimaryReplicaRouter"]
+
+# Caches: every key carries the content version read from the database (khrushchev_kb/caching.py), so any
+# backend stays correct across processes. Redis (shared by every worker) when REDIS_URL is set.
+if env_str("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL"),
+            "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "kb",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    }
+KB_CACHE_SECONDS = env_int("KB_CACHE_SECONDS", 3600)
+KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 600)  # 0 turns the whole-page cache off
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,0 +1,149 @@
+"""Caching that stays correct across processes: every key carries the content version.
+
+The content version (``khrushchev_kb.models.ContentVersion``) is a token in the
+database, replaced in the same transaction as every content change (the
+receivers below, plus an explicit ``bump()`` after bulk writes that send no
+signals). Each request reads it once (one primary-key query), and every cached
+page or fragment is keyed on it, so:
+
+* a change made anywhere (another gunicorn worker, the admin, a management
+  command) is seen by the next request of every process: its old keys are
+  simply never asked for again;
+* the cache backend needs no invalidation protocol: Django's Redis backend when
+  ``REDIS_URL`` is set (shared by all workers), the per-process memory cache
+  otherwise; both are correct, Redis only saves recomputation.
+
+What is cached: whole public pages for visitors without a session
+(``PageCacheMiddleware``), and the aggregates that cost in proportion to the
+data (per-year counts, list totals, filter choices) through ``cached()``, which
+keeps pages fast even when the page cache misses (a new query string).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
+from django.utils import timezone
+
+CONTENT_APPS = {"people", "events", "sources", "taggit"}
+UNCACHED_PREFIXES = ("/admin/", "/export/", "/static/", "/media/", "/healthz")
+NO_VERSION = "none"
+
+
+def current_version() -> str:
+    """Read where the page's data is read (the replica, if one is routed): a replica applies the token and
+    the content of a transaction together, so a lagging replica gives an old token with old data, never a
+    new token with old data."""
+    from .models import ContentVersion
+
+    token = ContentVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+    return token or NO_VERSION
+
+
+def bump(using: str = "default") -> None:
+    """Replace the content version: call after writes that send no model signals (bulk_create, raw SQL)."""
+    from .models import ContentVersion, new_token
+
+    rows = ContentVersion.objects.using(using).filter(pk=1).update(token=new_token(), changed_at=timezone.now())
+    if not rows:
+        ContentVersion.objects.using(using).get_or_create(pk=1)
+
+
+def request_version(request) -> str:
+    """The content version for this request, read once."""
+    version = getattr(request, "kb_version", None)
+    if version is None:
+        version = request.kb_version = current_version()
+    return version
+
+
+def _key(version: str, name: str, params: str) -> str:
+    digest = hashlib.sha1(params.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return f"kb:{version}:{name}:{digest}"
+
+
+def cached(request, name: str, params: str, compute, timeout: int | None = None):
+    """``compute()``'s value for this content version, computed once per version and ``params``."""
+    key = _key(request_version(request), name, params)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout if timeout is not None else settings.KB_CACHE_SECONDS)
+    return value
+
+
+# --------------------------------------------------------------------------- invalidation
+
+
+def _is_content(sender) -> bool:
+    meta = getattr(sender, "_meta", None)
+    return (
+        meta is not None
+        and meta.app_label in CONTENT_APPS
+        and not hasattr(sender, "instance_type")  # simple-history's historical models: the change itself bumps
+    )
+
+
+def _changed(sender, using="default", **kwargs):
+    if _is_content(sender):
+        bump(using)
+
+
+def _m2m_changed(sender, action, using="default", **kwargs):
+    if action.startswith("post_") and _is_content(sender):
+        bump(using)
+
+
+def connect_signals() -> None:
+    post_save.connect(_changed, dispatch_uid="kb_content_saved")
+    post_delete.connect(_changed, dispatch_uid="kb_content_deleted")
+    m2m_changed.connect(_m2m_changed, dispatch_uid="kb_content_m2m")
+
+
+# --------------------------------------------------------------------------- whole pages
+
+
+class PageCacheMiddleware:
+    """Serve public pages from the cache to visitors without a session.
+
+    Sits late in ``MIDDLEWARE`` so that the security headers of the outer
+    middleware are added to cached answers too. Only complete 200 answers to GET
+    without cookies are stored; anyone with a session (editors) always gets a
+    fresh page. Answers carry ``X-KB-Cache: hit`` or ``miss``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def cacheable(self, request) -> bool:
+        return (
+            settings.KB_PAGE_CACHE_SECONDS > 0
+            and request.method == "GET"
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and not request.path.startswith(UNCACHED_PREFIXES)
+        )
+
+    def __call__(self, request):
+        if not self.cacheable(request):
+            return self.get_response(request)
+        key = _key(request_version(request), "page", request.get_full_path())
+        hit = cache.get(key)
+        if hit is not None:
+            content, content_type = hit
+            response = HttpResponse(content, content_type=content_type)
+            response["X-KB-Cache"] = "hit"
+            return response
+        response = self.get_response(request)
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and "no-store" not in response.get("Cache-Control", "")
+        ):
+            cache.set(key, (response.content, response["Content-Type"]), settings.KB_PAGE_CACHE_SECONDS)
+        response["X-KB-Cache"] = "miss"
+        return response
