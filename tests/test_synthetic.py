@@ -9,7 +9,7 @@ from taggit.models import Tag
 from events.models import Event
 from people import edtf_dates
 from people.models import Person
-from sources import search, synthetic
+from sources import search
 from sources.models import Citation, Claim, Conflict, Source
 
 from .conftest import snapshot_db
