@@ -6,8 +6,3 @@ class KnowledgeBaseConfig(AppConfig):
 
     name = "khrushchev_kb"
     verbose_name = "Khrushchev knowledge base"
-
-    def ready(self):
-        from . import caching
-
-        caching.connect_signals()

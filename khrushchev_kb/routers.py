@@ -2,7 +2,7 @@
 
 Reads made inside a transaction on the primary stay on the primary, so a request
 that writes and then reads sees its own write. The content version that keys the
-caches is read from the replica like the data it keys (``caching.current_version``),
+caches is read from the replica like the data it keys (``caching.versioning.current_version``),
 so replica lag delays a change by at most the lag and never pins a stale page.
 """
 

@@ -1,5 +1,12 @@
 """The timeline: claims and events grouped by year, and the density chart drawn as SVG.
 
+At any size the overview shows the same amount: the per-year counts (the
+chart), the turning points, and the first ``PREVIEW`` claims of each year,
+chosen by one window query; each year then pages through all its claims
+(``?year=1964&page=2``). The aggregates are computed by the database and cached
+per content version (``caching/versioning.py``), so the page costs the same
+with 400 claims or 100,000.
+
 The chart is computed here as plain numbers (bar heights, marker positions) so
 the template only writes SVG attributes: no inline styles, no script.
 """
@@ -7,8 +14,10 @@ the template only writes SVG attributes: no inline styles, no script.
 from __future__ import annotations
 
 import datetime
-from collections import Counter
 from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Window
+from django.db.models.functions import ExtractYear, RowNumber
 
 FIRST_YEAR, LAST_YEAR = 1953, 1971
 
@@ -17,12 +26,22 @@ WIDTH, HEIGHT = 760, 170
 LEFT, RIGHT, TOP, BOTTOM = 30, 10, 34, 26
 
 
+PREVIEW = 20  # claims per year on the overview
+EVENT_PREVIEW = 8  # events per year on the overview (turning points first)
+UNDATED = "undated"
+
+
 @dataclass
 class YearGroup:
     year: int
     entries: list = field(default_factory=list)  # ("event", Event) or ("claim", Claim), in date order
-    claim_count: int = 0
+    claim_count: int = 0  # shown here
     event_count: int = 0
+    total: int = 0  # claims of the year in all
+
+    @property
+    def more(self) -> int:
+        return self.total - self.claim_count
 
 
 def _sort_key(entry):
@@ -109,5 +128,40 @@ def density_chart(year_counts: dict[int, int], turning_points) -> Chart:
     return Chart(WIDTH, HEIGHT, bars, markers, TOP + plot_h, top, TOP - 14)
 
 
-def year_counts(claims) -> dict[int, int]:
-    return dict(Counter(c.date_lower.year for c in claims if c.date_lower is not None))
+def year_counts(claims) -> dict[int | None, int]:
+    """Claims per year their date starts in (None: undated), counted by the database."""
+    rows = claims.order_by().values_list(ExtractYear("date_lower")).annotate(n=Count("id"))
+    return {year: n for year, n in rows}
+
+
+def _first_per_year(queryset, limit: int, order) -> list[int]:
+    """The ids of the first ``limit`` rows of each year (undated rows form one group), in one query."""
+    year = ExtractYear("date_lower")
+    ranked = queryset.order_by().annotate(rank=Window(RowNumber(), partition_by=[year], order_by=order))
+    return list(ranked.filter(rank__lte=limit).values_list("id", flat=True))
+
+
+def preview_claim_ids(claims) -> list[int]:
+    return _first_per_year(claims, PREVIEW, [F("date_lower").asc(), F("date_upper").asc(), F("id").asc()])
+
+
+def preview_event_ids(events) -> list[int]:
+    order = [F("turning_point").desc(), F("date_lower").asc(), F("id").asc()]
+    return _first_per_year(events.filter(date_lower__isnull=False), EVENT_PREVIEW, order)
+
+
+def parse_year(raw: str) -> int | str | None:
+    """The ``year`` parameter: a year, "undated", or None when it is neither."""
+    raw = (raw or "").strip()
+    if raw == UNDATED:
+        return UNDATED
+    if raw.isdigit() and 1 <= int(raw) <= 9999:
+        return int(raw)
+    return None
+
+
+def in_year(queryset, year):
+    """The rows whose date starts in ``year`` (an index range on date_lower), or the undated ones."""
+    if year == UNDATED:
+        return queryset.filter(date_lower__isnull=True)
+    return queryset.filter(date_lower__gte=datetime.date(year, 1, 1), date_lower__lte=datetime.date(year, 12, 31))

@@ -1,10 +1,12 @@
 """Pages that span every app: the timeline, the disputes, tags, search and the health check."""
 
-from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from taggit.models import Tag
 
+from caching.paging import CountedPaginator, cached_page
+from caching.versioning import cached
 from events.models import Event
 from people.models import Person
 from sources import search as search_engine
@@ -22,34 +24,63 @@ def healthz(request):
 
 
 def home(request):
-    """The timeline: claims and events by year, a density chart with the turning points marked."""
+    """The timeline. Overview: the chart, and each year's first claims and events; ``?year=`` pages through one year."""
     filters = ClaimFilters.from_params(request.GET, allowed=TIMELINE_FILTERS)
-    claims = list(filters.apply(Claim.objects.public().for_timeline()))
-    events = list(Event.objects.for_timeline())
-    if filters.active:
-        shown_events = {c.event_id for c in claims}
-        events = [e for e in events if e.pk in shown_events]
-    years, undated = tl.group_by_year(claims, events)
-    chart = tl.density_chart(tl.year_counts(claims), [e for e in events if e.turning_point])
+    raw_year = request.GET.get("year", "")
+    year = tl.parse_year(raw_year) if raw_year else None
+    if raw_year and year is None:
+        filters.errors.append(f"“{raw_year[:20]}” is not a year: use a year such as 1964, or “undated”.")
+    claims = filters.apply(Claim.objects.public())
+    key = filters.querystring()
+    counts = cached(request, "timeline-years", key, lambda: tl.year_counts(claims))
     context = {
         "filters": filters,
-        "years": years,
-        "undated": undated,
-        "chart": chart,
-        "claim_total": len(claims),
-        **filter_choices(),
+        "claim_total": sum(counts.values()),
+        "year_totals": sorted(y for y in counts if y is not None),
+        "undated_total": counts.get(None, 0),
+        **filter_choices(request, filters),
     }
+    if year is not None and not filters.errors:
+        context.update(_one_year(request, claims, year, counts))
+        context["chart"] = _chart(counts, Event.objects.turning_points().for_timeline())
+        return render(request, "timeline_year.html", context)
+
+    shown = Claim.objects.filter(pk__in=cached(request, "timeline-preview", key, lambda: tl.preview_claim_ids(claims)))
+    shown = list(shown.for_timeline())
+    if filters.active:
+        event_ids = {c.event_id for c in shown if c.event_id}
+    else:
+        event_ids = set(cached(request, "timeline-events", "", lambda: tl.preview_event_ids(Event.objects.all())))
+    # One query for the year sections' events and the chart's turning points.
+    events = list(Event.objects.filter(Q(pk__in=event_ids) | Q(turning_point=True)).for_timeline())
+    years, undated = tl.group_by_year(shown, [e for e in events if e.pk in event_ids])
+    for group in years:
+        group.total = counts.get(group.year, 0)
+    context.update({"years": years, "undated": undated, "chart": _chart(counts, events)})
     return render(request, "timeline.html", context, status=400 if filters.errors else 200)
 
 
+def _chart(counts, events):
+    dated = {y: n for y, n in counts.items() if y is not None}
+    return tl.density_chart(dated, [e for e in events if e.turning_point])
+
+
+def _one_year(request, claims, year, counts):
+    """One year of the timeline (or the undated claims), paged."""
+    total = counts.get(None if year == tl.UNDATED else year, 0)
+    page = CountedPaginator(tl.in_year(claims, year).for_timeline(), 50, total).get_page(request.GET.get("page"))
+    events = [] if year == tl.UNDATED else list(tl.in_year(Event.objects.all(), year).for_timeline()[:50])
+    return {"year": year, "page": page, "year_events": events}
+
+
 def disputes(request):
-    page = Paginator(Conflict.objects.public().for_disputes(), 25).get_page(request.GET.get("page"))
+    page = cached_page(request, "disputes", Conflict.objects.public().for_disputes(), 25)
     return render(request, "disputes.html", {"page": page})
 
 
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
-    claims = Paginator(Claim.objects.public().filter(tags=tag).for_list(), 50).get_page(request.GET.get("page"))
+    claims = cached_page(request, "tag-claims", Claim.objects.public().filter(tags=tag).for_list(), 50, tag.slug)
     events = Event.objects.filter(tags=tag).chronological()
     people = Person.objects.filter(tags=tag).order_by("name")
     sources = Source.objects.public().filter(tags=tag).order_by("file_name")

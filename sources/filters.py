@@ -131,12 +131,57 @@ class ClaimFilters:
         ]
 
 
-def filter_choices() -> dict:
-    """The options of the filter form shown above the timeline and the claims list."""
+MAX_CHOICES = 100  # options per select; past that, the most-cited ones (a select of thousands helps nobody)
+
+
+def _choices(queryset, fields: list[str], count, order: str) -> dict:
+    """Rows for one select, in one query: all when few, else the MAX_CHOICES most-cited; sorted by ``order``."""
+    rows = list(queryset.annotate(n=count).order_by("-n", "pk").values(*fields, order)[: MAX_CHOICES + 1])
+    capped = len(rows) > MAX_CHOICES
+    rows = sorted(rows[:MAX_CHOICES], key=lambda row: (row[order] is None, row[order] or ""))
+    return {"options": [{f: row[f] for f in fields} for row in rows], "capped": capped}
+
+
+def _compute_choices() -> dict:
+    from django.db.models import Count, Q
+
+    from people.querysets import public_claim_count
+
     return {
-        "people": Person.objects.order_by("name").only("slug", "name"),
-        "events": Event.objects.chronological().only("slug", "title", "date"),
-        "tags": Tag.objects.order_by("name"),
-        "sources": Source.objects.public().order_by("file_name").only("slug", "title"),
-        "statuses": Claim.Status.choices,
+        "people": _choices(Person.objects.all(), ["slug", "name"], public_claim_count(), "name"),
+        "events": _choices(Event.objects.all(), ["slug", "title", "date"], public_claim_count(), "date_lower"),
+        "tags": _choices(Tag.objects.all(), ["slug", "name"], Count("taggit_taggeditem_items"), "name"),
+        "sources": _choices(
+            Source.objects.public(),
+            ["slug", "title"],
+            Count("citations__claim", filter=Q(citations__claim__published=True), distinct=True),
+            "file_name",
+        ),
     }
+
+
+def filter_choices(request, filters: ClaimFilters | None = None) -> dict:
+    """The options of the filter form above the timeline and the claims list (cached per content version).
+
+    An active filter's value is always among its options, even when it is not
+    one of the most-cited.
+    """
+    from caching.versioning import cached
+
+    choices = cached(request, "filter-choices", "", _compute_choices)
+    context = {"statuses": Claim.Status.choices}
+    selected = {
+        "people": filters and filters.person and {"slug": filters.person.slug, "name": filters.person.name},
+        "events": filters and filters.event and {
+            "slug": filters.event.slug, "title": filters.event.title, "date": filters.event.date
+        },
+        "tags": filters and filters.tag and {"slug": filters.tag.slug, "name": filters.tag.name},
+        "sources": filters and filters.source and {"slug": filters.source.slug, "title": filters.source.title},
+    }  # fmt: skip
+    for name, choice in choices.items():
+        options = choice["options"]
+        if selected[name] and all(o["slug"] != selected[name]["slug"] for o in options):
+            options = [*options, selected[name]]
+        context[name] = options
+        context[f"{name}_capped"] = choice["capped"]
+    return context

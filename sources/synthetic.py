@@ -25,8 +25,8 @@ from django.db.models import Max
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
+from caching import versioning as caching
 from events.models import Event
-from khrushchev_kb import caching
 from people.models import Person
 
 from . import search

@@ -3,9 +3,10 @@
 import datetime
 import html
 
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
+
+from caching.paging import cached_page
 
 from . import citing, reading
 from .filters import ClaimFilters, filter_choices
@@ -17,11 +18,12 @@ PER_PAGE = 50
 
 def claim_list(request):
     filters = ClaimFilters.from_params(request.GET)
-    page = Paginator(filters.apply(Claim.objects.public().for_list()), PER_PAGE).get_page(request.GET.get("page"))
+    claims = filters.apply(Claim.objects.public().for_list())
+    page = cached_page(request, "claims", claims, PER_PAGE, filters.querystring())
     return render(
         request,
         "sources/claim_list.html",
-        {"page": page, "filters": filters, **filter_choices()},
+        {"page": page, "filters": filters, **filter_choices(request, filters)},
         status=400 if filters.errors else 200,
     )
 

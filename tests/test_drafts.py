@@ -96,6 +96,8 @@ def crawl(client, limit=600):
             parts = urlsplit(urljoin(url, link["href"]))
             if parts.netloc or parts.path.startswith(("/admin", "/static", "/media")):
                 continue
+            if parts.query.count("&") >= 1 and not parts.query.startswith("page="):
+                continue  # combinations of filters: every object is reached without them
             target = parts.path + (f"?{parts.query}" if parts.query else "")
             if target not in seen:
                 queue.append(target)

@@ -187,7 +187,7 @@ def test_healthz(client):
 @pytest.mark.parametrize(
     ("url", "limit"),
     [
-        ("/", 8),
+        ("/", 11),
         ("/claims/", 10),
         ("/claims/?person=nikita-khrushchev&tag=ouster", 12),
         ("/sources/", 6),
@@ -202,7 +202,7 @@ def test_healthz(client):
     ],
 )
 def test_query_counts_do_not_grow_with_the_data(client, kb, django_assert_max_num_queries, url, limit):
-    """Pinned at seed size; adding claims must not add queries (checked again with 60 more claims)."""
+    """Pinned at seed size with every cache empty (the worst case); adding claims must not add queries."""
     with django_assert_max_num_queries(limit):
         client.get(url)
     source = Citation.objects.first().source
@@ -219,3 +219,55 @@ def test_claims_list_links_to_the_same_view_as_csv(client, kb):
     page = soup(client.get("/claims/?person=nikita-khrushchev&status=contested"))
     link = page.find("a", href=re.compile(r"^/export/claims\.csv\?"))
     assert link["href"] == "/export/claims.csv?person=nikita-khrushchev&status=contested"
+
+
+def test_timeline_pages_through_one_year_and_previews_the_rest(client, kb, monkeypatch):
+    from khrushchev_kb import timeline
+
+    monkeypatch.setattr(timeline, "PREVIEW", 1)  # 1964 has two claims: one shown, one behind the link
+    page = soup(client.get("/"))
+    section = page.find("section", id="y1964")
+    assert len(section.select("li.entry-claim")) == 1
+    more = section.find("a", string=re.compile("All 2 claims of 1964"))
+    assert more["href"] == "?year=1964"
+
+    year = soup(client.get("/?year=1964"))
+    assert year.find("h1").get_text() == "1964"
+    statements = [a.get_text() for a in year.select("li.entry-claim p > a")]
+    assert sorted(statements) == sorted(Claim.objects.filter(date_lower__year=1964).values_list("statement", flat=True))
+    assert year.find("a", string=re.compile("The removal of Khrushchev"))  # the year's events
+
+    undated = client.get("/?year=undated")
+    assert undated.status_code == 200 and "Claims the sources do not date" in undated.content.decode()
+    bad = client.get("/?year=nineteen")
+    assert bad.status_code == 400 and "is not a year" in bad.content.decode()
+    filtered = soup(client.get("/?year=1964&status=corroborated"))
+    assert [a.get_text() for a in filtered.select("li.entry-claim p > a")] == ["Khrushchev was ousted in 1964."]
+
+
+def test_pages_are_cached_per_content_version(client, kb):
+    claim = Claim.objects.get(key="ousted-1964")
+    assert client.get(claim.get_absolute_url())["X-KB-Cache"] == "miss"
+    assert client.get(claim.get_absolute_url())["X-KB-Cache"] == "hit"
+    claim.statement = "Khrushchev was removed in 1964."
+    claim.save()
+    response = client.get(claim.get_absolute_url())
+    assert response["X-KB-Cache"] == "miss" and "Khrushchev was removed in 1964." in response.content.decode()
+    client.cookies["sessionid"] = "anything"  # anyone with a session always gets a fresh page
+    assert "X-KB-Cache" not in client.get(claim.get_absolute_url())
+
+
+def test_pagination_links_lead_to_the_next_page(client, kb):
+    source = Citation.objects.first().source
+    for i in range(60):
+        claim = Claim.objects.create(statement=f"Paged claim {i:02d}", date="1960")
+        Citation(claim=claim, source=source, quote=source.text[i : i + 5], start=i, end=i + 5).save()
+    first = soup(client.get("/claims/?tag="))
+    next_link = first.find("a", rel="next")
+    assert next_link["href"] == "?tag=&page=2" or next_link["href"] == "?page=2", next_link["href"]
+    second = soup(client.get("/claims/" + next_link["href"]))
+    assert second.find(string=re.compile(r"Page 2 of 2"))
+    shown = lambda page: {a.get_text() for a in page.select(".claim-statement a")}  # noqa: E731
+    assert shown(first).isdisjoint(shown(second))
+    year_page = soup(client.get("/?year=1960"))
+    assert soup(client.get("/" + year_page.find("a", rel="next")["href"])).find(string=re.compile("Page 2 of 2"))

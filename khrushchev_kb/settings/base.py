@@ -39,7 +39,9 @@ INSTALLED_APPS = [
     "taggit",
     "simple_history",
     "axes",
-    # The knowledge base, from the ground floor up: people <- events <- sources <- khrushchev_kb.
+    # The knowledge base, from the ground floor up: people <- events <- sources <- khrushchev_kb;
+    # caching is a ground-floor service any of them may use.
+    "caching",
     "people",
     "events",
     "sources",
@@ -56,7 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Late, so that cached pages still pass through the header-setting middleware above.
-    "khrushchev_kb.caching.PageCacheMiddleware",
+    "caching.versioning.PageCacheMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: locks out repeated failed logins.
     "axes.middleware.AxesMiddleware",
@@ -123,7 +125,7 @@ if env_str("DATABASE_REPLICA_URL"):
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["khrushchev_kb.routers.PrimaryReplicaRouter"]
 
-# Caches: every key carries the content version read from the database (khrushchev_kb/caching.py), so any
+# Caches: every key carries the content version read from the database (caching/versioning.py), so any
 # backend stays correct across processes. Redis (shared by every worker) when REDIS_URL is set.
 if env_str("REDIS_URL"):
     CACHES = {

@@ -1,6 +1,6 @@
 """Caching that stays correct across processes: every key carries the content version.
 
-The content version (``khrushchev_kb.models.ContentVersion``) is a token in the
+The content version (``caching.models.ContentVersion``) is a token in the
 database, replaced in the same transaction as every content change (the
 receivers below, plus an explicit ``bump()`` after bulk writes that send no
 signals). Each request reads it once (one primary-key query), and every cached

@@ -1,6 +1,6 @@
 """The site-wide content version: one row, changed in the same transaction as every content change.
 
-Cached pages and fragments are keyed on it (``khrushchev_kb/caching.py``), so a
+Cached pages and fragments are keyed on it (``caching/versioning.py``), so a
 change made by any process (a gunicorn worker, the admin, a management command)
 invalidates every cache at once, whatever the cache backend. It is a random
 token rather than a counter, so a rolled-back transaction or a restored backup
