@@ -26,8 +26,8 @@ WIDTH, HEIGHT = 760, 170
 LEFT, RIGHT, TOP, BOTTOM = 30, 10, 34, 26
 
 
-PREVIEW = 20  # claims per year on the overview
-EVENT_PREVIEW = 8  # events per year on the overview (turning points first)
+PREVIEW = 10  # claims per year on the overview
+EVENT_PREVIEW = 4  # events per year on the overview (turning points first)
 UNDATED = "undated"
 
 
@@ -38,6 +38,7 @@ class YearGroup:
     claim_count: int = 0  # shown here
     event_count: int = 0
     total: int = 0  # claims of the year in all
+    url: str = ""  # the year's own page
 
     @property
     def more(self) -> int:

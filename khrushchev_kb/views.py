@@ -3,6 +3,8 @@
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from taggit.models import Tag
 
 from caching.paging import CountedPaginator, cached_page
@@ -10,7 +12,7 @@ from caching.versioning import cached
 from events.models import Event
 from people.models import Person
 from sources import search as search_engine
-from sources.filters import ClaimFilters, filter_choices
+from sources.filters import ClaimFilters, filters_form
 from sources.models import Citation, Claim, Conflict, Source
 
 from . import timeline as tl
@@ -38,26 +40,38 @@ def home(request):
         "claim_total": sum(counts.values()),
         "year_totals": sorted(y for y in counts if y is not None),
         "undated_total": counts.get(None, 0),
-        **filter_choices(request, filters),
+        "filters_form": filters_form(request, filters, full=False),
     }
     if year is not None and not filters.errors:
         context.update(_one_year(request, claims, year, counts))
         context["chart"] = _chart(counts, Event.objects.turning_points().for_timeline())
         return render(request, "timeline_year.html", context)
 
-    shown = Claim.objects.filter(pk__in=cached(request, "timeline-preview", key, lambda: tl.preview_claim_ids(claims)))
-    shown = list(shown.for_timeline())
+    chart, sections = cached(request, "timeline-overview", key, lambda: _overview(request, claims, filters, counts))
+    context.update({"chart": chart, "sections": mark_safe(sections)})  # noqa: S308 - rendered by the template engine
+    return render(request, "timeline.html", context, status=400 if filters.errors else 200)
+
+
+def _overview(request, claims, filters, counts):
+    """The chart and the rendered year sections: the costly part of the page, cached per content version."""
+    shown = list(Claim.objects.filter(pk__in=tl.preview_claim_ids(claims)).for_timeline())
     if filters.active:
         event_ids = {c.event_id for c in shown if c.event_id}
     else:
-        event_ids = set(cached(request, "timeline-events", "", lambda: tl.preview_event_ids(Event.objects.all())))
+        event_ids = set(tl.preview_event_ids(Event.objects.all()))
     # One query for the year sections' events and the chart's turning points.
     events = list(Event.objects.filter(Q(pk__in=event_ids) | Q(turning_point=True)).for_timeline())
     years, undated = tl.group_by_year(shown, [e for e in events if e.pk in event_ids])
     for group in years:
         group.total = counts.get(group.year, 0)
-    context.update({"years": years, "undated": undated, "chart": _chart(counts, events)})
-    return render(request, "timeline.html", context, status=400 if filters.errors else 200)
+        group.url = "?" + filters.querystring(year=str(group.year))
+    context = {
+        "years": years,
+        "undated": undated,
+        "undated_total": counts.get(None, 0),
+        "undated_url": "?" + filters.querystring(year=tl.UNDATED),
+    }
+    return _chart(counts, events), render_to_string("includes/timeline_sections.html", context, request)
 
 
 def _chart(counts, events):

@@ -185,3 +185,22 @@ def filter_choices(request, filters: ClaimFilters | None = None) -> dict:
         context[name] = options
         context[f"{name}_capped"] = choice["capped"]
     return context
+
+
+def filters_form(request, filters: ClaimFilters, *, full: bool):
+    """The filter form's HTML, rendered once per content version and filter values.
+
+    Its selects hold up to MAX_CHOICES options each: rendering them on every
+    request would make the page's cost follow the size of the data.
+    """
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    from caching.versioning import cached
+
+    def render():
+        context = {"filters": filters, "full": full, **filter_choices(request, filters)}
+        return render_to_string("includes/filters_form.html", context)
+
+    html = cached(request, "filters-form", f"{int(full)}|{filters.querystring()}", render)
+    return mark_safe(html)  # noqa: S308 - rendered by the template engine, which escaped every value

@@ -19,7 +19,7 @@ from people.dating import EDTF_HELP, EDTFDatedModel, validate_edtf
 from people.models import Person
 
 from . import anchoring
-from .querysets import CitationQuerySet, ClaimQuerySet, ConflictQuerySet, SourceQuerySet
+from .querysets import CitationQuerySet, ClaimQuerySet, ConflictQuerySet, SourceQuerySet, public_claim
 
 
 def text_sha256(text: str) -> str:
@@ -193,7 +193,7 @@ class Claim(EDTFDatedModel):
         """
         if self.pk is None:
             return self.Status.SINGLE_SOURCE
-        if Conflict.objects.filter(from_claim=self, to_claim__in=Claim.objects.public()).exists():
+        if Conflict.objects.filter(public_claim("to_claim"), from_claim=self).exists():
             return self.Status.CONTESTED
         if self.citations.filter(source__is_published=True).values("source").distinct().count() >= 2:
             return self.Status.CORROBORATED

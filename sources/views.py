@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from caching.paging import cached_page
 
 from . import citing, reading
-from .filters import ClaimFilters, filter_choices
+from .filters import ClaimFilters, filters_form
 from .models import Claim, Source
 from .sentences import coverage
 
@@ -23,7 +23,7 @@ def claim_list(request):
     return render(
         request,
         "sources/claim_list.html",
-        {"page": page, "filters": filters, **filter_choices(request, filters)},
+        {"page": page, "filters": filters, "filters_form": filters_form(request, filters, full=True)},
         status=400 if filters.errors else 200,
     )
 
