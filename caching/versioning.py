@@ -22,9 +22,12 @@ keeps pages fast even when the page cache misses (a new query string).
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections, router
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone
@@ -32,6 +35,7 @@ from django.utils import timezone
 CONTENT_APPS = {"people", "events", "sources", "taggit"}
 UNCACHED_PREFIXES = ("/admin/", "/export/", "/static/", "/media/", "/healthz")
 NO_VERSION = "none"
+VERSION_SQL = "SELECT token FROM caching_contentversion WHERE id = 1"
 
 
 def current_version() -> str:
@@ -40,8 +44,12 @@ def current_version() -> str:
     new token with old data."""
     from .models import ContentVersion
 
-    token = ContentVersion.objects.filter(pk=1).values_list("token", flat=True).first()
-    return token or NO_VERSION
+    # A plain cursor: this runs on every page request, cached or not, and the ORM would double its cost.
+    database = router.db_for_read(ContentVersion)
+    with connections[database].cursor() as cursor:
+        cursor.execute(VERSION_SQL)
+        row = cursor.fetchone()
+    return row[0] if row else NO_VERSION
 
 
 def bump(using: str = "default") -> None:
@@ -110,14 +118,21 @@ def connect_signals() -> None:
 class PageCacheMiddleware:
     """Serve public pages from the cache to visitors without a session.
 
-    Sits late in ``MIDDLEWARE`` so that the security headers of the outer
-    middleware are added to cached answers too. Only complete 200 answers to GET
+    Sits below the header-setting middleware in ``MIDDLEWARE``, so cached answers
+    get every header, and above sessions, CSRF and authentication, which a
+    cached public page needs none of. Only complete 200 answers to GET
     without cookies are stored; anyone with a session (editors) always gets a
     fresh page. Answers carry ``X-KB-Cache: hit`` or ``miss``.
+
+    In front of the shared cache, each process keeps its most recent pages in
+    memory (at most ``KB_PAGE_MEMORY_BYTES``): its keys carry the content version
+    too, so it is exactly as correct, and a popular page is then served without
+    a round trip to Redis.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.recent = LocalPages(settings.KB_PAGE_MEMORY_BYTES)
 
     def cacheable(self, request) -> bool:
         return (
@@ -131,7 +146,11 @@ class PageCacheMiddleware:
         if not self.cacheable(request):
             return self.get_response(request)
         key = _key(request_version(request), "page", request.get_full_path())
-        hit = cache.get(key)
+        hit = self.recent.get(key)
+        if hit is None:
+            hit = cache.get(key)
+            if hit is not None:
+                self.recent.put(key, hit)
         if hit is not None:
             content, content_type = hit
             response = HttpResponse(content, content_type=content_type)
@@ -144,6 +163,38 @@ class PageCacheMiddleware:
             and not response.cookies
             and "no-store" not in response.get("Cache-Control", "")
         ):
-            cache.set(key, (response.content, response["Content-Type"]), settings.KB_PAGE_CACHE_SECONDS)
+            entry = (response.content, response["Content-Type"])
+            cache.set(key, entry, settings.KB_PAGE_CACHE_SECONDS)
+            self.recent.put(key, entry)
         response["X-KB-Cache"] = "miss"
         return response
+
+
+class LocalPages:
+    """A small least-recently-used store of pages in this process, bounded in bytes (thread-safe)."""
+
+    def __init__(self, budget: int):
+        self.budget = budget
+        self.size = 0
+        self.entries: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: tuple[bytes, str]) -> None:
+        cost = len(entry[0])
+        if cost > self.budget // 4:
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = entry
+            self.size += cost
+            while self.size > self.budget:
+                _, (content, _) = self.entries.popitem(last=False)
+                self.size -= len(content)

@@ -49,16 +49,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Header-setting middleware first: cached pages are answered below them and still get every header.
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Public pages for visitors without a session: answered from the cache, skipping everything below.
+    "caching.versioning.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Late, so that cached pages still pass through the header-setting middleware above.
-    "caching.versioning.PageCacheMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: locks out repeated failed logins.
     "axes.middleware.AxesMiddleware",
@@ -106,9 +107,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent web use: readers never block the writer (WAL), a writer waits for
     # the lock instead of failing at once (timeout, in seconds), and a write
     # transaction takes the lock when it begins (IMMEDIATE), so two writers cannot
-    # both read and then deadlock on the upgrade to a write lock.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    # both read and then deadlock on the upgrade to a write lock. Connections are
+    # kept between requests (DJANGO_CONN_MAX_AGE) like PostgreSQL's: opening one
+    # and running these pragmas on every request cost more than a cached page.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
@@ -145,6 +146,7 @@ else:
     }
 KB_CACHE_SECONDS = env_int("KB_CACHE_SECONDS", 3600)
 KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 600)  # 0 turns the whole-page cache off
+KB_PAGE_MEMORY_BYTES = env_int("KB_PAGE_MEMORY_BYTES", 16 * 1024 * 1024)  # recent pages kept in each process
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
