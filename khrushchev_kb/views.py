@@ -119,7 +119,9 @@ def search(request):
 def _search_groups(hits):
     """Turn ranked hits into objects, in rank order, with one query per kind."""
     ids = {kind: [h.obj_id for h in hits if h.kind == kind] for kind in search_engine.KINDS}
-    quotes = Citation.objects.public().select_related("source").in_bulk(ids["quote"])
+    quotes = (
+        Citation.objects.public().select_related("source").defer("source__text", "source__notes").in_bulk(ids["quote"])
+    )
     claim_ids = list(dict.fromkeys(ids["claim"] + [quotes[i].claim_id for i in ids["quote"] if i in quotes]))
     claims = Claim.objects.public().select_related("event").in_bulk(claim_ids)
     people = Person.objects.in_bulk(ids["person"])

@@ -7,7 +7,7 @@ from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from . import exports
 from .datapackage import descriptor
 from .filters import ClaimFilters
-from .models import Citation, Claim
+from .models import Claim
 
 FILTERABLE = {"claims", "citations"}
 
@@ -50,12 +50,14 @@ def export_claims_json(request):
 def _claims_json(claims):
     from django.db.models import Prefetch
 
+    from .querysets import cited_passages
+
     queryset = (
         claims.select_related("event")
         .prefetch_related(
             "people", "tags",
             Prefetch("conflicts", queryset=Claim.objects.public().only("id")),
-            Prefetch("citations", queryset=Citation.objects.public().select_related("source").order_by("id")),
+            Prefetch("citations", queryset=cited_passages().order_by("id")),
         )
         .order_by("id")
     )  # fmt: skip

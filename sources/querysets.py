@@ -21,6 +21,12 @@ def public_citations():
     return Citation.objects.public()
 
 
+def cited_passages():
+    """Public citations with their source, but not the source's text: a source page needs the text,
+    a list of claims only the source's name (and a synthetic source's text is 45 kB)."""
+    return public_citations().select_related("source").defer("source__text", "source__notes")
+
+
 def public_claim(ref: str) -> Q:
     """The claim at ``ref`` (a foreign key of the queried model) is public; a correlated test per row.
 
@@ -112,11 +118,7 @@ class ClaimQuerySet(models.QuerySet):
         return self.order_by(models.F("date_lower").asc(nulls_last=True), "date_upper", "id")
 
     def with_citations(self):
-        return self.prefetch_related(
-            Prefetch(
-                "citations", queryset=public_citations().select_related("source").order_by("source__slug", "start")
-            )
-        )
+        return self.prefetch_related(Prefetch("citations", queryset=cited_passages().order_by("source__slug", "start")))
 
     def for_list(self):
         """Claims with everything a list row shows: event, people, tags, citations and their sources."""
@@ -151,7 +153,7 @@ class ClaimQuerySet(models.QuerySet):
         """The claim page: everything, plus the conflicting claims with their own citations and the notes."""
         from .models import Conflict
 
-        citations = public_citations().select_related("source").order_by("source__slug", "start")
+        citations = cited_passages().order_by("source__slug", "start")
         return self.select_related("event").prefetch_related(
             "people",
             "tags",
@@ -176,7 +178,7 @@ class ConflictQuerySet(models.QuerySet):
 
     def for_disputes(self):
         """The disputes page: both claims of every pair with their citations and sources."""
-        citations = public_citations().select_related("source").order_by("source__slug", "start")
+        citations = cited_passages().order_by("source__slug", "start")
         return (
             self.pairs()
             .select_related("from_claim", "to_claim")
