@@ -1,0 +1,148 @@
+"""Caches stay correct across processes: every change, made anywhere, is seen by the next request everywhere."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from io import StringIO
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client, override_settings
+
+from caching.versioning import current_version
+from people.models import Person
+from sources.models import Claim
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def redis_answers() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def database_url() -> str:
+    """The test database, as a URL another process can open."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    original = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(original._replace(path=f"/{db['NAME']}"))
+
+
+def in_another_process(code: str, **env_vars) -> str:
+    """Run Django code in a separate Python process on the test database; returns its output."""
+    script = "import django\ndjango.setup()\n" + textwrap.dedent(code)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "khrushchev_kb.settings.base",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": "",
+        **env_vars,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.django_db
+def test_every_kind_of_content_change_replaces_the_version(fixture_folder):
+    call_command("import_fixtures", str(fixture_folder), stdout=StringIO())
+    seen = {current_version()}
+
+    def changed():
+        version = current_version()
+        assert version not in seen
+        seen.add(version)
+
+    claim = Claim.objects.get(key="ousted-1964")
+    claim.statement = "Edited."
+    claim.save()
+    changed()
+    claim.tags.add("new-tag")
+    changed()
+    claim.people.clear()
+    changed()
+    Person.objects.get(slug="joseph-stalin").delete()
+    changed()
+    claim.citations.first().delete()
+    changed()
+    call_command("generate_synthetic", "--claims", "50", stdout=StringIO())
+    changed()
+    call_command("generate_synthetic", "--remove", stdout=StringIO())
+    changed()
+
+
+CACHES = {
+    "locmem": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cross-process"}},
+    "redis": {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/14",
+            "KEY_PREFIX": f"kbtest-{uuid.uuid4().hex}",
+        }
+    },
+}
+
+
+@pytest.mark.parametrize("backend", ["locmem", "redis"])
+@pytest.mark.django_db(transaction=True)
+def test_a_change_made_by_another_process_reaches_the_cached_pages(fixture_folder, backend):
+    if backend == "redis" and not redis_answers():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    with override_settings(CACHES=CACHES[backend]):
+        caches["default"].clear()
+        call_command("import_fixtures", str(fixture_folder), stdout=StringIO())
+        claim = Claim.objects.get(key="ousted-1964")
+        client = Client()
+        for url in (claim.get_absolute_url(), "/", "/claims/?q=ousted"):
+            client.get(url)
+            assert client.get(url)["X-KB-Cache"] == "hit"
+
+        # Another process (a management command, another gunicorn worker) edits the claim.
+        in_another_process(f"""
+            from sources.models import Claim
+            claim = Claim.objects.get(pk={claim.pk})
+            claim.statement = "Changed by another process."
+            claim.save()
+        """)
+        for url in (claim.get_absolute_url(), "/", "/claims/?q=ousted"):
+            response = client.get(url)
+            assert response["X-KB-Cache"] == "miss", url
+            assert "Changed by another process." in response.content.decode(), url
+
+        # A second web process shares the cache (Redis) or keeps its own: either way it serves the new page.
+        shared = {}
+        if backend == "redis":
+            shared = {"REDIS_URL": CACHES["redis"]["default"]["LOCATION"],
+                      "KB_CACHE_PREFIX": CACHES["redis"]["default"]["KEY_PREFIX"]}  # fmt: skip
+        out = in_another_process(
+            f"""
+            from django.test import Client
+            response = Client(HTTP_HOST="localhost").get("/claims/{claim.pk}/")
+            print(response["X-KB-Cache"], response.content.decode())
+            """,
+            **shared,
+        )
+        assert "Changed by another process." in out
+        assert out.startswith("hit" if backend == "redis" else "miss")
+        caches["default"].clear()
+
+
+def test_the_test_database_is_a_file_other_processes_can_open():
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        assert not settings.DATABASES["default"]["TEST"]["NAME"].startswith(":memory:")
