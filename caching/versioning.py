@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import cache
@@ -96,14 +97,40 @@ def _is_content(sender) -> bool:
     )
 
 
+_batch = threading.local()
+
+
+@contextmanager
+def one_bump(using: str = "default"):
+    """Inside this block (a bulk write in one transaction), content changes replace the version once, at the
+    end, and only if there was a change: an import of thousands of rows otherwise wrote it thousands of times."""
+    if getattr(_batch, "active", False):
+        yield  # nested: the outermost block replaces the version
+        return
+    _batch.active, _batch.changed = True, False
+    try:
+        yield
+    finally:
+        _batch.active = False
+    if _batch.changed:  # not reached when the block raised: its transaction is rolled back anyway
+        bump(using)
+
+
+def _content_changed(using: str) -> None:
+    if getattr(_batch, "active", False):
+        _batch.changed = True
+    else:
+        bump(using)
+
+
 def _changed(sender, using="default", **kwargs):
     if _is_content(sender):
-        bump(using)
+        _content_changed(using)
 
 
 def _m2m_changed(sender, action, using="default", **kwargs):
     if action.startswith("post_") and _is_content(sender):
-        bump(using)
+        _content_changed(using)
 
 
 def connect_signals() -> None:

@@ -25,6 +25,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from caching import versioning
 from events.models import Event
 from people.models import Person
 
@@ -795,7 +796,7 @@ def import_fixtures(
     data = validate(load_fixtures(path))
     report = ImportReport(dry_run=dry_run)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), versioning.one_bump():
             written = write(data, progress=progress, prune=prune)
             if dry_run:
                 report.counts, report.notes = written.counts, written.notes

@@ -34,10 +34,14 @@ def public_claim(ref: str) -> Q:
     runs such an IN subquery again for every outer row, which at 100,000
     claims took minutes.
     """
+    return Q(**{f"{ref}__published": True}) & Q(public_evidence(ref))
+
+
+def public_evidence(ref: str) -> Exists:
+    """A published source cites the claim whose id is at ``ref`` (of the outer query)."""
     from .models import Citation
 
-    evidence = Citation.objects.filter(claim=OuterRef(ref), source__is_published=True)
-    return Q(**{f"{ref}__published": True}) & Q(Exists(evidence))
+    return Exists(Citation.objects.filter(claim=OuterRef(ref), source__is_published=True))
 
 
 class SourceQuerySet(models.QuerySet):
@@ -79,10 +83,7 @@ class CitationQuerySet(models.QuerySet):
 class ClaimQuerySet(models.QuerySet):
     def public(self):
         """Published claims that at least one published source cites."""
-        from .models import Citation
-
-        evidence = Citation.objects.filter(claim=OuterRef("pk"), source__is_published=True)
-        return self.filter(Exists(evidence), published=True)
+        return self.filter(public_evidence("pk"), published=True)
 
     def dated(self):
         return self.filter(date_lower__isnull=False)

@@ -146,3 +146,22 @@ def test_a_change_made_by_another_process_reaches_the_cached_pages(fixture_folde
 def test_the_test_database_is_a_file_other_processes_can_open():
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         assert not settings.DATABASES["default"]["TEST"]["NAME"].startswith(":memory:")
+
+
+@pytest.mark.django_db
+def test_an_import_replaces_the_version_once_and_a_no_op_import_not_at_all(fixture_folder):
+    from caching import versioning
+
+    bumps = []
+    original = versioning.bump
+    versioning.bump = lambda using="default": bumps.append(using) or original(using)
+    try:
+        before = current_version()
+        call_command("import_fixtures", str(fixture_folder), stdout=StringIO())
+    finally:
+        versioning.bump = original
+    after = current_version()
+    assert after != before
+    assert bumps == ["default"]  # thousands of rows written, one new version
+    call_command("import_fixtures", str(fixture_folder), stdout=StringIO())  # nothing changes
+    assert current_version() == after
