@@ -48,20 +48,6 @@ COLUMNS = {
 }  # fmt: skip
 
 
-def neutralise(value) -> str | int:
-    """A cell as written: numbers as they are, text defused if a spreadsheet would read it as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return value
-    text = str(value)
-    if text.startswith(DANGEROUS_FIRST):
-        return "'" + text
-    return text
-
-
 def joined(values: Iterable[str]) -> str:
     return ";".join(values)
 
@@ -77,8 +63,9 @@ _DANGEROUS = frozenset(DANGEROUS_FIRST)
 def csv_lines(table: str, rows: Iterable[list]) -> Iterator[str]:
     """RFC 4180 text (CRLF line ends), header first, in chunks of up to LINES_PER_CHUNK whole lines.
 
-    Every text cell is quoted (doubling its quotes) and defused as ``neutralise``
-    does; numbers are written bare and None as nothing. Written out by hand
+    Every text cell is quoted (doubling its quotes) and, if it starts with one of
+    DANGEROUS_FIRST, defused with a leading apostrophe; numbers are written bare
+    and None as nothing. Written out by hand
     because this loop runs for every cell of every export: it is about three
     times faster than ``csv.writer`` on 150,000 citations.
     """
