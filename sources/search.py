@@ -6,7 +6,9 @@ Two engines behind one interface, chosen by the database:
   sync with every write by triggers on the content tables (migration
   ``0002_search_index``), ranked with ``bm25`` and highlighted with ``snippet``.
 * PostgreSQL: the built-in full-text search (``to_tsvector('english', …)``) with
-  GIN indexes on the same expressions, ranked with ``ts_rank``, highlighted with
+  GIN indexes on the same expressions, except for sources, whose long texts are
+  parsed once per write into a stored column (migration
+  ``0005_source_search_document``); ranked with ``ts_rank``, highlighted with
   ``ts_headline``.
 
 The user's text never reaches either query language as syntax: it is reduced to
@@ -256,17 +258,22 @@ def _pg_headline_source(kind, fields):
 
 
 def _pg_hits(terms: list[Term], kinds, limit: int) -> list[Hit]:
-    from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+    from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
+    from django.db.models.expressions import RawSQL
 
     query = SearchQuery(tsquery(terms), search_type="raw", config="english")
     hits: list[Hit] = []
     for kind in kinds:
         model, fields = pg_documents()[kind]
+        if kind == "source":  # the stored, weighted column of migration 0005: long texts are parsed once per write
+            document = rank_vector = RawSQL('"sources_source"."search_document"', [], output_field=SearchVectorField())
+        else:  # short fields: the GIN-indexed expression
+            document, rank_vector = pg_vector(fields), _pg_rank_vector(fields)
         rows = (
-            model.objects.annotate(document=pg_vector(fields))  # the GIN-indexed expression
+            model.objects.annotate(document=document)
             .filter(document=query)
             .annotate(
-                rank=SearchRank(_pg_rank_vector(fields), query),
+                rank=SearchRank(rank_vector, query),
                 headline=SearchHeadline(
                     _pg_headline_source(kind, fields),
                     query,

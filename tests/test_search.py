@@ -94,6 +94,26 @@ def test_index_follows_edits(curated, django_db_blocker):
     assert search.search("zyxwvut") == []
 
 
+def test_sources_are_found_by_title_and_text_and_follow_edits(curated):
+    """On PostgreSQL sources are matched in a stored column (migration 0005); it must follow every write."""
+    from sources.models import Source
+
+    source = Source.objects.first()
+    original = source.text
+    source.text = original + " Qwertzuiop closes this text."
+    source.save()
+    try:
+        hits = [h for h in search.search("qwertzuiop") if h.kind == "source"]
+        assert [h.obj_id for h in hits] == [source.pk]
+        assert "<mark>Qwertzuiop</mark>" in hits[0].snippet
+        title_word = max(search.parse(source.title), key=lambda t: len(t.words[0])).words[0]
+        assert source.pk in [h.obj_id for h in search.search(title_word, kinds=("source",))]
+    finally:
+        source.text = original
+        source.save()
+    assert [h for h in search.search("qwertzuiop") if h.kind == "source"] == []
+
+
 def test_every_search_trigger_survives_the_migrations():
     """SQLite drops a table's triggers when a migration rebuilds it; post_migrate must put them back."""
     from django.db import connection
