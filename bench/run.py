@@ -170,12 +170,16 @@ def reset_peak(pid: int) -> bool:
 
 
 def stream_rows(url: str) -> tuple[int, float]:
-    """Fetch a CSV over HTTP, counting its data rows; returns (rows, seconds)."""
+    """Fetch a CSV over HTTP, counting its lines as the CLI's output is counted; returns (data rows, seconds).
+
+    Read in 64 kB blocks: iterating line by line made this client, not the
+    server, the bottleneck (half the rows per second on PostgreSQL).
+    """
     started = time.perf_counter()
     lines = 0
     with urllib.request.urlopen(url, timeout=600) as response:
-        for _ in response:
-            lines += 1
+        while block := response.read(1 << 16):
+            lines += block.count(b"\n")
     return lines - 1, time.perf_counter() - started
 
 

@@ -161,3 +161,36 @@ def test_datapackage_validates_with_frictionless(client, kb, tmp_path):
         [frictionless, "validate", str(tmp_path / "datapackage.json")], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+AWKWARD_TEXT = (
+    '=SUM(A1) opens this text. He said "no" twice.\n'
+    "A tab\there, a backslash \\ and \\n literally, a CR\r\nand a new line inside one quote.\n"
+    "-1 and +2 and @cmd, then \\\\ twice, \v vertical and \f feed, Хрущёв and 🌽.\n"
+)
+
+
+def test_citations_csv_is_the_same_text_from_either_writer(client, kb):
+    """On PostgreSQL the database writes citations.csv (COPY); it must equal, byte for byte, the rows written here."""
+    from django.db import connection
+
+    from sources import exports
+
+    source = Source.objects.create(title="Awkward", slug="awkward", text=AWKWARD_TEXT, file_name='a "b",c.txt')
+    claim = Claim.objects.create(statement="Awkward passages.")
+    for line in AWKWARD_TEXT.splitlines(keepends=True):
+        quote = line.rstrip("\n")
+        start = AWKWARD_TEXT.index(quote)
+        Citation(claim=claim, source=source, quote=quote, start=start, end=start + len(quote)).save()
+    quote = AWKWARD_TEXT[AWKWARD_TEXT.index("a CR") : AWKWARD_TEXT.index(" inside")]  # spans the CRLF
+    start = AWKWARD_TEXT.index(quote)
+    Citation(claim=claim, source=source, quote=quote, start=start, end=start + len(quote)).save()
+
+    body = get_csv(client, "/export/citations.csv").decode("utf-8")
+    assert body == "".join(exports.csv_lines("citations", exports.citation_rows(Citation.objects.public())))
+    parsed = {r[4] for r in rows(body.encode("utf-8"))[1:]}
+    assert '\'=SUM(A1) opens this text. He said "no" twice.' in parsed
+    assert quote in parsed
+    if connection.vendor == "postgresql":  # the HTTP body above came from COPY: check it did
+        copied = exports.citation_lines(Citation.objects.public())
+        assert copied.__name__ == "_copy_lines" and "".join(copied) == body
