@@ -1,6 +1,7 @@
 """Template filters shared by every page: Markdown (sanitised), JSON-LD, EDTF display."""
 
 import json
+from urllib.parse import urlsplit
 
 import markdown as md
 import nh3
@@ -29,6 +30,17 @@ def markdown(text: str) -> str:
         link_rel="nofollow noopener noreferrer",
     )
     return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
+
+
+@register.filter
+def web_url(value: str) -> str:
+    """The address if it is an http(s) URL, else "": a stored URL becomes a link only if following it is harmless.
+
+    Forms validate URLs, but rows can arrive by other paths (imports, the
+    shell, a restored backup), and ``javascript:`` in an ``href`` runs on click.
+    """
+    value = (value or "").strip()
+    return value if urlsplit(value).scheme.lower() in ("http", "https") and "\n" not in value else ""
 
 
 @register.filter
