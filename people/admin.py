@@ -1,11 +1,13 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from editing.concurrency import EditConflictGuard
+
 from .models import Person
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(EditConflictGuard, SimpleHistoryAdmin):
     list_display = ["name", "slug", "born", "died", "alias_count"]
     search_fields = ["name", "slug", "aliases"]
     list_filter = ["tags"]

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from editing.concurrency import EditConflictGuard
+
 from . import exports, recovery
 from .admin_forms import SourceAdminForm
 from .models import Citation, Claim, Conflict, Figure, Reference, Source, set_published
@@ -67,7 +69,7 @@ def unpublish(modeladmin, request, queryset):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(EditConflictGuard, SimpleHistoryAdmin):
     form = SourceAdminForm
     actions = [publish, unpublish]
     list_display = ["title", "slug", "publisher", "kind", "published", "is_published", "file_name"]
@@ -165,7 +167,7 @@ def export_claims_csv(modeladmin, request, queryset):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(EditConflictGuard, SimpleHistoryAdmin):
     actions = [export_claims_csv, publish, unpublish]
     list_display = ["id", "statement", "date", "status", "published", "event"]
     list_filter = ["published", "status", YearListFilter, "tags", "citations__source", "people"]
@@ -228,7 +230,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(SimpleHistoryAdmin):
+class CitationAdmin(EditConflictGuard, SimpleHistoryAdmin):
     list_display = ["id", "claim", "source", "start", "end"]
     list_filter = ["source"]
     search_fields = ["quote", "claim__statement"]
@@ -237,7 +239,7 @@ class CitationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Conflict)
-class ConflictAdmin(SimpleHistoryAdmin):
+class ConflictAdmin(EditConflictGuard, SimpleHistoryAdmin):
     list_display = ["id", "from_claim", "to_claim", "note"]
     search_fields = ["note", "from_claim__statement", "to_claim__statement"]
     autocomplete_fields = ["from_claim", "to_claim"]
@@ -245,14 +247,14 @@ class ConflictAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(SimpleHistoryAdmin):
+class ReferenceAdmin(EditConflictGuard, SimpleHistoryAdmin):
     list_display = ["title", "source", "url"]
     search_fields = ["title", "url"]
     list_select_related = ["source"]
 
 
 @admin.register(Figure)
-class FigureAdmin(SimpleHistoryAdmin):
+class FigureAdmin(EditConflictGuard, SimpleHistoryAdmin):
     list_display = ["file_name", "source", "caption"]
     search_fields = ["file_name", "caption"]
     list_select_related = ["source"]

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.test import Client
 
+from editing.concurrency import current_token
 from sources.models import Citation, Claim, Conflict, Source
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,7 @@ def change_form(claim, **changes):
         "citations-INITIAL_FORMS": str(len(citations)),
         "conflict_links-TOTAL_FORMS": "0",
         "conflict_links-INITIAL_FORMS": "0",
+        "_edit_token": current_token(claim),  # the version this form was opened at (editing/concurrency.py)
     }
     for i, c in enumerate(citations):
         data |= {

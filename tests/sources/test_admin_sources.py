@@ -7,6 +7,7 @@ from bs4 import BeautifulSoup
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
+from editing.concurrency import current_token
 from sources.models import Citation, Source
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,7 @@ def source_form(source=None, **changes):
     }
     if source is not None:
         data.update({f: getattr(source, f) for f in ("title", "slug", "kind", "published", "text", "file_name")})
+        data["_edit_token"] = current_token(source)  # as the change form carries it (editing/concurrency.py)
     for inline, count in (("references", 0), ("figures", 0), ("citations", 0)):
         data.update({f"{inline}-TOTAL_FORMS": str(count), f"{inline}-INITIAL_FORMS": str(count),
                      f"{inline}-MIN_NUM_FORMS": "0", f"{inline}-MAX_NUM_FORMS": "1000"})  # fmt: skip

@@ -1,0 +1,1 @@
+"""Editing safety shared by every app's admin (a ground-floor package, like ``caching``)."""
