@@ -1,24 +1,20 @@
 """Caches stay correct across processes: every change, made anywhere, is seen by the next request everywhere."""
 
-import os
-import subprocess
-import sys
-import textwrap
 import uuid
 from io import StringIO
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client, override_settings
 
 from caching.versioning import current_version
 from people.models import Person
 from sources.models import Claim
+
+from .processes import in_another_process
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,32 +27,6 @@ def redis_answers() -> bool:
         return True
     except OSError:
         return False
-
-
-def database_url() -> str:
-    """The test database, as a URL another process can open."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    original = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(original._replace(path=f"/{db['NAME']}"))
-
-
-def in_another_process(code: str, **env_vars) -> str:
-    """Run Django code in a separate Python process on the test database; returns its output."""
-    script = "import django\ndjango.setup()\n" + textwrap.dedent(code)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "khrushchev_kb.settings.base",
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": "",
-        **env_vars,
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 @pytest.mark.django_db

@@ -1,0 +1,304 @@
+"""One-file backups of the whole knowledge base, and restoring one into an empty database.
+
+The archive is a zip file:
+
+* ``manifest.json``: the format version, when and from which schema it was
+  made (the latest applied migration of every app), how many rows of each
+  model it holds, and the SHA-256 of every other member;
+* ``data.jsonl``: every row that people made, one per line, in Django's JSON Lines
+  serialization (read back line by line, so memory stays flat):
+  people, events, sources, claims, citations, conflicts, references, figures,
+  tags, their whole history (simple-history's tables), drafts included, the
+  editors' accounts and groups (history names them) and the admin's log;
+* ``media/…``: every uploaded file (portraits, figures, their thumbnails).
+
+Left out on purpose, because a new installation makes its own: content types
+and permissions (referred to by natural key instead), sessions, login-lockout
+records and the cache's version token.
+
+A backup reads one consistent snapshot (a REPEATABLE READ transaction on
+PostgreSQL; on SQLite one transaction, during which readers go on and writers
+wait), and
+is written to a temporary file renamed into place only when complete, so an
+interrupted backup never leaves a truncated archive behind. A restore checks
+every member's hash first, then loads everything in one transaction: it either
+completes or leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core import serializers
+from django.core.management.color import no_style
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+
+FORMAT = "khrushchev-kb-backup/1"
+CHUNK = 2000
+# The apps whose rows are backed up (every model in them, history included), in loading order.
+APPS = ["auth", "people", "events", "sources", "taggit", "admin"]
+SKIPPED_MODELS = {"auth.permission"}  # made by migrate; referred to by natural key
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go ahead; the message says why and what to do."""
+
+
+def backed_up_models() -> list:
+    models = []
+    for label in APPS:
+        for model in apps.get_app_config(label).get_models():
+            if model._meta.label_lower not in SKIPPED_MODELS:
+                models.append(model)
+    return models
+
+
+def schema(using: str = DEFAULT_DB_ALIAS) -> dict[str, str]:
+    """The latest applied migration of every app."""
+    latest: dict[str, str] = {}
+    for app, name in MigrationRecorder(connections[using]).applied_migrations():
+        if name > latest.get(app, ""):
+            latest[app] = name
+    return dict(sorted(latest.items()))
+
+
+def _media_files() -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+@dataclass
+class Summary:
+    rows: dict[str, int]
+    media: int
+    path: Path
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+def _snapshot(using: str):
+    """A transaction whose reads all see one moment of the database."""
+    atomic = transaction.atomic(using=using)
+    atomic.__enter__()
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    return atomic
+
+
+def backup(path: str | os.PathLike, using: str = DEFAULT_DB_ALIAS) -> Summary:
+    """Write the whole knowledge base to ``path`` (a zip archive); returns what it holds."""
+    target = Path(path)
+    if target.exists() and target.is_dir():
+        raise BackupError(f"{target} is a folder: give the archive's file name, such as {target / 'kb-backup.zip'}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    os.close(handle)
+    try:
+        summary = _write(Path(temporary), using)
+        os.chmod(temporary, 0o600)  # it holds the editors' password hashes
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    summary.path = target
+    return summary
+
+
+def _write(path: Path, using: str) -> Summary:
+    rows: dict[str, int] = {}
+    hashes: dict[str, str] = {}
+    media_root = Path(settings.MEDIA_ROOT)
+    atomic = _snapshot(using)
+    try:
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            digest = hashlib.sha256()
+            with archive.open("data.jsonl", "w", force_zip64=True) as raw:
+                stream = _HashingWriter(raw, digest)
+
+                def objects():
+                    for model in backed_up_models():
+                        queryset = model._default_manager.using(using).order_by("pk")
+                        count = 0
+                        for obj in queryset.iterator(chunk_size=CHUNK):
+                            count += 1
+                            yield obj
+                        rows[model._meta.label] = count
+
+                serializers.serialize(
+                    "jsonl", objects(), stream=stream, indent=None, use_natural_foreign_keys=True,
+                    use_natural_primary_keys=False,
+                )  # fmt: skip
+            hashes["data.jsonl"] = digest.hexdigest()
+            files = _media_files()
+            for file in files:
+                name = "media/" + file.relative_to(media_root).as_posix()
+                archive.write(file, name)
+                hashes[name] = hashlib.sha256(file.read_bytes()).hexdigest()
+            manifest = {
+                "format": FORMAT,
+                "created": timezone.now().isoformat(),
+                "database": connections[using].vendor,
+                "schema": schema(using),
+                "rows": rows,
+                "media_files": len(files),
+                "sha256": hashes,
+            }
+            archive.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+    finally:
+        atomic.__exit__(None, None, None)
+    return Summary(rows=rows, media=len(files), path=path)
+
+
+class _HashingWriter:
+    """A text stream for the serializer that writes UTF-8 to the archive member and hashes it on the way."""
+
+    def __init__(self, raw, digest):
+        self.raw, self.digest = raw, digest
+
+    def write(self, text: str) -> int:
+        data = text.encode("utf-8")
+        self.digest.update(data)
+        self.raw.write(data)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------- restore
+
+
+def read_manifest(archive: zipfile.ZipFile) -> dict:
+    try:
+        manifest = json.loads(archive.read("manifest.json"))
+    except KeyError:
+        raise BackupError("not a knowledge-base backup: it has no manifest.json") from None
+    except ValueError as exc:
+        raise BackupError(f"manifest.json is not valid JSON ({exc})") from None
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"unknown backup format {manifest.get('format')!r}; this version reads {FORMAT!r}")
+    return manifest
+
+
+def verify(archive: zipfile.ZipFile, manifest: dict) -> None:
+    """Every member is present, listed and unchanged."""
+    listed = manifest.get("sha256", {})
+    present = {name for name in archive.namelist() if name != "manifest.json"}
+    if missing := sorted(set(listed) - present):
+        raise BackupError(f"the archive is incomplete: {len(missing)} listed member(s) missing, first {missing[0]}")
+    if extra := sorted(present - set(listed)):
+        raise BackupError(f"the archive holds {len(extra)} member(s) its manifest does not list, first {extra[0]}")
+    for name, expected in listed.items():
+        digest = hashlib.sha256()
+        with archive.open(name) as member:
+            while block := member.read(1 << 20):
+                digest.update(block)
+        if digest.hexdigest() != expected:
+            raise BackupError(f"{name} is corrupt: its SHA-256 does not match the manifest")
+        if name.startswith("media/") and (".." in Path(name).parts or Path(name).is_absolute()):
+            raise BackupError(f"{name} would be written outside the media folder")
+
+
+def content_rows(using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
+    """Rows already in the tables a restore fills (a restore needs them all empty)."""
+    found = {}
+    for model in backed_up_models():
+        if count := model._default_manager.using(using).count():
+            found[model._meta.label] = count
+    return found
+
+
+def restore(path: str | os.PathLike, using: str = DEFAULT_DB_ALIAS) -> Summary:
+    """Load a backup into an empty, migrated database; all or nothing."""
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(f"no backup at {path}")
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise BackupError(f"{path} is not a zip archive (is it a knowledge-base backup?)") from None
+    with archive:
+        manifest = read_manifest(archive)
+        verify(archive, manifest)
+        here = schema(using)
+        newer = {app: name for app, name in manifest["schema"].items() if app in here and name > here[app]}
+        if newer:
+            raise BackupError(
+                "the backup was made by a newer version of the knowledge base (migrations "
+                + ", ".join(f"{a}.{n}" for a, n in sorted(newer.items()))
+                + " are not known here): upgrade this installation first"
+            )
+        if occupied := content_rows(using):
+            listing = ", ".join(f"{label}: {n}" for label, n in sorted(occupied.items())[:5])
+            raise BackupError(
+                f"the database is not empty ({listing}…). Restore into a new database "
+                "(DATABASE_URL), or empty this one first with `manage.py flush`."
+            )
+        media_root = Path(settings.MEDIA_ROOT)
+        clashes = [n for n in archive.namelist() if n.startswith("media/") and (media_root / n[6:]).exists()]
+        if clashes:
+            raise BackupError(f"{len(clashes)} media file(s) already exist in {media_root}, first {clashes[0][6:]}")
+        staging = Path(
+            tempfile.mkdtemp(prefix=".restore-", dir=media_root.parent if media_root.parent.exists() else None)
+        )
+        try:
+            media = [n for n in archive.namelist() if n.startswith("media/")]
+            for name in media:
+                target = staging / name[6:]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(name) as source, open(target, "wb") as out:
+                    shutil.copyfileobj(source, out)
+            try:
+                rows = _load(archive, using)
+            except Exception as exc:  # rolled back with its transaction: report it as a failed restore
+                raise BackupError(f"loading data.jsonl failed, nothing kept: {exc}") from exc
+            for name in media:  # after the commit: a failed load leaves no files behind either
+                target = media_root / name[6:]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / name[6:], target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return Summary(rows=rows, media=len(media), path=path)
+
+
+def _load(archive: zipfile.ZipFile, using: str) -> dict[str, int]:
+    from caching.versioning import one_bump
+
+    rows: dict[str, int] = {}
+    models: set = set()
+    connection = connections[using]
+    with transaction.atomic(using=using), one_bump(using), archive.open("data.jsonl") as raw:
+        with connection.constraint_checks_disabled():
+            deferred = []
+            for obj in serializers.deserialize("jsonl", raw, using=using, handle_forward_references=True):
+                obj.object.skip_history_when_saving = True  # history is restored as it was, not written anew
+                obj.save(using=using)
+                if obj.deferred_fields:
+                    deferred.append(obj)
+                label = obj.object._meta.label
+                rows[label] = rows.get(label, 0) + 1
+                models.add(type(obj.object))
+            for obj in deferred:
+                obj.save_deferred_fields(using=using)
+        connection.check_constraints(table_names=[m._meta.db_table for m in models])
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), list(models)):
+                cursor.execute(sql)
+    return rows
