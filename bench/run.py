@@ -81,13 +81,13 @@ def wait_for(url: str, seconds: float = 30) -> None:
 # --------------------------------------------------------------------------- the database
 
 
-def prepare_database(env: dict) -> tuple[dict, str]:
+def prepare_database(env: dict, suffix: str = "bench") -> tuple[dict, str]:
     """A fresh database for the run; returns the environment pointing at it and the backend's name."""
     url = os.environ.get("DATABASE_URL", "")
     OUT.mkdir(exist_ok=True)
     if url.startswith(("postgres://", "postgresql://")):
         parts = urlsplit(url)
-        name = parts.path.lstrip("/") + "_bench"
+        name = parts.path.lstrip("/") + "_" + suffix
         import psycopg
 
         admin = urlunsplit(parts._replace(path="/postgres"))
@@ -96,7 +96,7 @@ def prepare_database(env: dict) -> tuple[dict, str]:
             connection.execute(f'CREATE DATABASE "{name}"')
         env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
         return env, "postgresql"
-    path = OUT / "bench.sqlite3"
+    path = OUT / f"{suffix}.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     env["DATABASE_URL"] = f"sqlite:///{path}"
@@ -112,14 +112,14 @@ def measure_pages(env: dict, repeat: int) -> dict:
 
 
 @contextmanager
-def gunicorn(env: dict):
+def gunicorn(env: dict, workers: int = 2, stderr=None):
     port = free_port()
     server = subprocess.Popen(
         [
             str(Path(PYTHON).parent / "gunicorn"),
             "khrushchev_kb.wsgi",
             "--workers",
-            "2",
+            str(workers),
             "--no-control-socket",
             "--bind",
             f"127.0.0.1:{port}",
@@ -128,6 +128,7 @@ def gunicorn(env: dict):
         ],  # fmt: skip
         cwd=ROOT,
         env=env,
+        stderr=stderr,
     )
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz")
@@ -373,6 +374,20 @@ def redis_answers() -> bool:
         return False
 
 
+def production_environment() -> tuple[dict, str]:
+    """Settings as deployed (debug off, plain HTTP on a local port), Redis as the cache when it answers."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "khrushchev_kb.settings.base", "DJANGO_DEBUG": "0",
+           "DJANGO_SECRET_KEY": "bench-only-" + "x" * 40, "DJANGO_HTTPS": "0",
+           "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver"}  # fmt: skip
+    cache = "per-process memory"
+    if redis_answers() and "REDIS_URL" not in env:
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    if env.get("REDIS_URL"):
+        cache = f"Redis ({env['REDIS_URL']})"
+        env["KB_CACHE_PREFIX"] = f"bench{os.getpid()}"
+    return env, cache
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--claims", type=int, default=100_000)
@@ -383,15 +398,7 @@ def main() -> None:
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is missing: apt-get install {tool} (Debian package)")
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "khrushchev_kb.settings.base", "DJANGO_DEBUG": "0",
-           "DJANGO_SECRET_KEY": "bench-only-" + "x" * 40, "DJANGO_HTTPS": "0",
-           "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver"}  # fmt: skip
-    cache = "per-process memory"
-    if redis_answers() and "REDIS_URL" not in env:
-        env["REDIS_URL"] = "redis://127.0.0.1:6379/15"
-    if env.get("REDIS_URL"):
-        cache = f"Redis ({env['REDIS_URL']})"
-        env["KB_CACHE_PREFIX"] = f"bench{os.getpid()}"
+    env, cache = production_environment()
     env, backend = prepare_database(env)
     data = {"date": datetime.datetime.now().astimezone().isoformat(timespec="minutes"), "machine": machine(),
             "claims": args.claims, "cache": cache, "wrk_seconds": args.seconds}  # fmt: skip

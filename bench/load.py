@@ -1,0 +1,220 @@
+"""The load test: readers on every page type while an editor keeps writing; zero errors is the target.
+
+    .venv/bin/python bench/load.py                    # SQLite (WAL), bench/out/load.sqlite3
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/khrushchev_kb .venv/bin/python bench/load.py
+
+In one run it: imports the fixtures into a fresh database and adds 5,000
+synthetic claims; serves the site with gunicorn (4 workers, settings as
+deployed); then for 30 seconds runs wrk with 32 connections cycling through
+every page type (the timeline, a year, the lists, a claim, a source, a person,
+an event, disputes, search, a tag, the filtered claims, the exports and data
+package, the health check), every other request with a unique parameter so
+that it misses the page cache and reaches the database, while bench/writer.py
+keeps adding, editing, publishing and unpublishing claims in another process.
+Counted as errors: any answer that is not 2xx, wrk's socket errors and
+timeouts, every failed write, any traceback or "database is locked" in the
+server's log. The figures replace this backend's load section of
+bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import (  # noqa: E402
+    OUT,
+    PYTHON,
+    RESULTS,
+    ROOT,
+    gunicorn,
+    log,
+    machine,
+    prepare_database,
+    production_environment,
+    run,
+    write_results,
+)
+
+LUA = """
+local paths = {%s}
+local counter = 0
+function setup(thread)
+  thread:set("offset", math.random(1, 1000000))
+end
+function request()
+  counter = counter + 1
+  local path = paths[(counter %% #paths) + 1]
+  if counter %% 2 == 0 then
+    local sep = string.find(path, "?", 1, true) and "&" or "?"
+    path = path .. sep .. "_load=" .. offset .. "-" .. counter
+  end
+  return wrk.format("GET", path)
+end
+"""
+
+
+def page_paths(env: dict) -> list[str]:
+    """One URL of every page type, taken from the database (fixture rows, which the writer never touches)."""
+    code = """
+import json
+from django.urls import reverse
+from events.models import Event
+from people.models import Person
+from sources.models import Claim, Source
+from taggit.models import Tag
+claim = Claim.objects.public().filter(key__isnull=False).first()
+print(json.dumps([
+    "/", "/?year=1962", "/?year=undated", "/claims/", "/claims/?status=contested", "/claims/?q=Khrushchev&page=2",
+    claim.get_absolute_url(), Source.objects.filter(file_name__gt="").first().get_absolute_url(),
+    Person.objects.get(slug="nikita-khrushchev").get_absolute_url(), Event.objects.exclude(slug__startswith="synthetic")
+    .first().get_absolute_url(), "/people/", "/events/", "/sources/", "/disputes/", "/search/?q=virgin+lands",
+    "/search/?q=Brezhnev", f"/tags/{Tag.objects.exclude(slug='synthetic').first().slug}/",
+    "/export/claims.csv?person=nikita-khrushchev", "/export/citations.csv?status=contested", "/export/datapackage.json",
+    "/export/claims.json?tag=ouster", "/healthz",
+]))
+"""
+    out = run([PYTHON, "-c", "import django; django.setup()\n" + code], env).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def parse_wrk(out: str) -> dict:
+    def number(pattern: str, default: float = 0.0) -> float:
+        found = re.search(pattern, out)
+        return float(found.group(1)) if found else default
+
+    def ms(pattern: str) -> float | None:
+        found = re.search(pattern + r"\s+([\d.]+)(us|ms|s)\b", out)
+        if not found:
+            return None
+        value, unit = float(found.group(1)), found.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return {
+        "requests": int(number(r"(\d+) requests in")),
+        "rps": number(r"Requests/sec:\s+([\d.]+)"),
+        "non_2xx": int(number(r"Non-2xx or 3xx responses: (\d+)")),
+        "socket_errors": sum(int(g) for g in socket.groups()) if socket else 0,
+        "socket_detail": socket.group(0) if socket else "none",
+        "p50_ms": ms(r"50%"),
+        "p99_ms": ms(r"99%"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--claims", type=int, default=5_000, help="synthetic claims added before the run")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: make bench-tools (Debian's wrk)")
+
+    env, cache = production_environment()
+    env, backend = prepare_database(env, suffix="load")
+    log(f"{backend}: migrate, import the fixtures, add {args.claims:,} synthetic claims")
+    run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)
+    run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
+    run([PYTHON, "manage.py", "import_fixtures"], env)
+    if args.claims:
+        run([PYTHON, "manage.py", "generate_synthetic", "--claims", str(args.claims), "--seed", "3"], env)
+    paths = page_paths(env)
+    script = Path(tempfile.mkstemp(suffix=".lua", dir=OUT)[1])
+    script.write_text(LUA % ", ".join(json.dumps(p) for p in paths), encoding="utf-8")
+    server_log = OUT / f"load-{backend}-server.log"
+
+    with open(server_log, "w") as log_file, gunicorn(env, workers=4, stderr=log_file) as (port, _server):
+        base = f"http://127.0.0.1:{port}"
+        for path in paths:  # every page answers before the clock starts
+            with urllib.request.urlopen(base + path, timeout=60) as response:
+                response.read()
+        log(f"{args.seconds} s: wrk, {args.connections} connections over {len(paths)} page types, and the writer")
+        writer = subprocess.Popen(
+            [PYTHON, "bench/writer.py", str(args.seconds)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+        )
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s", "--latency",
+             "-s", str(script), base],
+            check=True, text=True, capture_output=True,
+        ).stdout  # fmt: skip
+        written = json.loads(writer.communicate(timeout=120)[0].strip().splitlines()[-1])
+    script.unlink()
+    logged = server_log.read_text(encoding="utf-8", errors="replace")
+    reads = parse_wrk(out)
+    data = {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="minutes"),
+        "machine": machine(),
+        "cache": cache,
+        "seconds": args.seconds,
+        "connections": args.connections,
+        "paths": paths,
+        "reads": reads,
+        "writes": written,
+        "server_tracebacks": logged.count("Traceback"),
+        "server_locked": logged.count("database is locked"),
+        "wrk": out,
+    }
+    section = report(backend, data)
+    write_results(f"load-{backend}", section)
+    (OUT / f"load-{backend}.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    print(section)
+    log(f"wrote {RESULTS.relative_to(ROOT)}")
+    if failures(data):
+        raise SystemExit(1)
+
+
+def failures(data: dict) -> int:
+    reads, writes = data["reads"], data["writes"]
+    return (
+        reads["non_2xx"] + reads["socket_errors"] + writes["error_count"] + data["server_tracebacks"]
+        + data["server_locked"]
+    )  # fmt: skip
+
+
+def report(backend: str, data: dict) -> str:
+    reads, writes = data["reads"], data["writes"]
+    name = {"sqlite": "SQLite (WAL)", "postgresql": "PostgreSQL"}[backend]
+    ops = writes["operations"]
+    lines = [
+        f"## Load: {name}",
+        "",
+        f"Run {data['date']} on {data['machine']} by `bench/load.py`; cache: {data['cache']}. "
+        f"{data['seconds']} s, wrk with {data['connections']} connections cycling through {len(data['paths'])} page "
+        "types (every other request misses the page cache), gunicorn with 4 workers, while `bench/writer.py` adds, "
+        "edits, publishes and unpublishes claims in another process.",
+        "",
+        "| | figure | target | |",
+        "| --- | ---: | ---: | --- |",
+        f"| requests served | {reads['requests']:,} ({reads['rps']:,.0f}/s) | | |",
+        f"| latency p50 / p99 | {reads['p50_ms'] or 0:.1f} ms / {reads['p99_ms'] or 0:.1f} ms | | |",
+        f"| answers not 2xx | {reads['non_2xx']} | 0 | {'met' if reads['non_2xx'] == 0 else '**missed**'} |",
+        f"| socket errors and timeouts | {reads['socket_errors']} | 0 | "
+        f"{'met' if reads['socket_errors'] == 0 else '**missed**'} |",
+        f"| writes: added / edited / (un)published | {ops['add']} / {ops['edit']} / {ops['toggle']} | | |",
+        f"| failed writes | {writes['error_count']} | 0 | {'met' if writes['error_count'] == 0 else '**missed**'} |",
+        f'| "database is locked" (writer + server log) | {writes["locked"] + data["server_locked"]} | 0 | '
+        f"{'met' if writes['locked'] + data['server_locked'] == 0 else '**missed**'} |",
+        f"| tracebacks in the server log | {data['server_tracebacks']} | 0 | "
+        f"{'met' if data['server_tracebacks'] == 0 else '**missed**'} |",
+        "",
+        "Page types: " + ", ".join(f"`{p}`" for p in data["paths"]) + ".",
+    ]
+    if writes["errors"]:
+        lines += ["", "First write errors:", ""] + [f"- `{e}`" for e in writes["errors"][:5]]
+    lines += ["", "**All targets met.**" if not failures(data) else "**Targets missed: see the rows marked missed.**"]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

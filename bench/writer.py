@@ -1,0 +1,86 @@
+"""The editor under load: for N seconds, keep adding, editing, publishing and unpublishing claims.
+
+Run by bench/load.py beside the readers, on the same database, through the same
+model code as the admin (saves with history, status refresh, cache version
+changes), one transaction per change. Never retries: every failure counts, and
+"database is locked" is counted on its own. Prints a JSON summary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "khrushchev_kb.settings.base")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import transaction  # noqa: E402
+
+from sources.models import Citation, Claim, Source, set_published  # noqa: E402
+
+MARK = "Load-test claim"
+
+
+def add(rng: random.Random, sources: list[Source], n: int) -> None:
+    source = rng.choice(sources)
+    start = rng.randrange(0, max(1, len(source.text) - 80))
+    quote = source.text[start : start + 60]
+    with transaction.atomic():
+        claim = Claim.objects.create(statement=f"{MARK} {n}: {quote.strip()[:40]}", date=f"19{rng.randint(53, 71)}")
+        Citation.objects.create(claim=claim, source=source, quote=quote, start=start, end=start + len(quote))
+        claim.tags.add("load-test")
+
+
+def edit(rng: random.Random, n: int) -> None:
+    with transaction.atomic():
+        claim = Claim.objects.filter(statement__startswith=MARK).order_by("?").first()
+        if claim is not None:
+            claim.statement = f"{claim.statement.split(' (rev')[0]} (rev {n})"
+            claim.note = f"Edited by the load test, revision {n}."
+            claim.save()
+
+
+def toggle(rng: random.Random) -> None:
+    with transaction.atomic():
+        claim = Claim.objects.filter(statement__startswith=MARK).order_by("?").first()
+        if claim is not None:
+            set_published(Claim.objects.filter(pk=claim.pk), not claim.published)
+
+
+def main() -> None:
+    seconds = float(sys.argv[1])
+    rng = random.Random(7)
+    sources = list(Source.objects.filter(citations__isnull=False).distinct().only("id", "text")[:50])
+    done = {"add": 0, "edit": 0, "toggle": 0}
+    errors: list[str] = []
+    n = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        n += 1
+        kind = rng.choices(["add", "edit", "toggle"], weights=[4, 4, 1])[0]
+        try:
+            if kind == "add":
+                add(rng, sources, n)
+            elif kind == "edit":
+                edit(rng, n)
+            else:
+                toggle(rng)
+            done[kind] += 1
+        except Exception as exc:  # noqa: BLE001 - every failure is counted and reported, none retried
+            errors.append(f"{kind}: {type(exc).__name__}: {exc}")
+        time.sleep(0.02)  # an editor's pace, a fast one: about 30 changes a second
+    print(json.dumps({"operations": done, "errors": errors[:20], "error_count": len(errors),
+                      "locked": sum("database is locked" in e for e in errors)}))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
