@@ -2,12 +2,13 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from editing.concurrency import EditConflictGuard
+from editing.widgets import SafeAutocompleteAdmin
 
 from .models import Event
 
 
 @admin.register(Event)
-class EventAdmin(EditConflictGuard, SimpleHistoryAdmin):
+class EventAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
     list_display = ["title", "date", "date_lower", "date_upper", "place", "turning_point"]
     list_filter = ["turning_point", "tags"]
     search_fields = ["title", "slug", "place", "summary"]

@@ -1,10 +1,34 @@
-"""Response headers Django and django-csp do not set: ``Permissions-Policy``.
+"""Site-wide request and response rules Django and django-csp do not provide.
 
-Sits with the other header-setting middleware above the page cache (see
-``MIDDLEWARE``), so pages answered from the cache carry it too.
+Both sit above the page cache in ``MIDDLEWARE``: cached pages get the header,
+and a refused request never reaches the cache or a view.
 """
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest
+
+
+class RejectNulMiddleware:
+    """Answer 400 to a NUL character anywhere in the path or the query string.
+
+    No text in the knowledge base contains one and PostgreSQL cannot even
+    compare text with one (it raises, which would be a 500); forms already
+    refuse it in posted fields (Django's ``ProhibitNullCharactersValidator``).
+    """
+
+    MESSAGE = "Bad request: the address contains a NUL character (%00), which no page or filter accepts.\n"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or "\x00" in request.META.get("QUERY_STRING", "") or _nul_in(request.GET):
+            return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+def _nul_in(params) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in params.lists())
 
 
 class PermissionsPolicyMiddleware:

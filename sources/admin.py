@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from editing.concurrency import EditConflictGuard
+from editing.widgets import SafeAutocompleteAdmin
 
 from . import exports, recovery
 from .admin_forms import SourceAdminForm
@@ -24,7 +25,7 @@ class FigureInline(admin.TabularInline):
     extra = 0
 
 
-class CitationInline(admin.StackedInline):
+class CitationInline(SafeAutocompleteAdmin, admin.StackedInline):
     """Paste the quote; its offsets are computed (give ``start`` only when the quote occurs more than once)."""
 
     model = Citation
@@ -33,7 +34,7 @@ class CitationInline(admin.StackedInline):
     fields = ["source", "quote", "start", "end"]
 
 
-class ConflictInline(admin.TabularInline):
+class ConflictInline(SafeAutocompleteAdmin, admin.TabularInline):
     model = Conflict
     fk_name = "from_claim"
     extra = 0
@@ -69,7 +70,7 @@ def unpublish(modeladmin, request, queryset):
 
 
 @admin.register(Source)
-class SourceAdmin(EditConflictGuard, SimpleHistoryAdmin):
+class SourceAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
     form = SourceAdminForm
     actions = [publish, unpublish]
     list_display = ["title", "slug", "publisher", "kind", "published", "is_published", "file_name"]
@@ -167,7 +168,7 @@ def export_claims_csv(modeladmin, request, queryset):
 
 
 @admin.register(Claim)
-class ClaimAdmin(EditConflictGuard, SimpleHistoryAdmin):
+class ClaimAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
     actions = [export_claims_csv, publish, unpublish]
     list_display = ["id", "statement", "date", "status", "published", "event"]
     list_filter = ["published", "status", YearListFilter, "tags", "citations__source", "people"]
@@ -230,7 +231,7 @@ class ClaimAdmin(EditConflictGuard, SimpleHistoryAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(EditConflictGuard, SimpleHistoryAdmin):
+class CitationAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
     list_display = ["id", "claim", "source", "start", "end"]
     list_filter = ["source"]
     search_fields = ["quote", "claim__statement"]
@@ -239,7 +240,7 @@ class CitationAdmin(EditConflictGuard, SimpleHistoryAdmin):
 
 
 @admin.register(Conflict)
-class ConflictAdmin(EditConflictGuard, SimpleHistoryAdmin):
+class ConflictAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
     list_display = ["id", "from_claim", "to_claim", "note"]
     search_fields = ["note", "from_claim__statement", "to_claim__statement"]
     autocomplete_fields = ["from_claim", "to_claim"]
@@ -247,14 +248,14 @@ class ConflictAdmin(EditConflictGuard, SimpleHistoryAdmin):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(EditConflictGuard, SimpleHistoryAdmin):
+class ReferenceAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
     list_display = ["title", "source", "url"]
     search_fields = ["title", "url"]
     list_select_related = ["source"]
 
 
 @admin.register(Figure)
-class FigureAdmin(EditConflictGuard, SimpleHistoryAdmin):
+class FigureAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
     list_display = ["file_name", "source", "caption"]
     search_fields = ["file_name", "caption"]
     list_select_related = ["source"]

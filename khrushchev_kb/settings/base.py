@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "khrushchev_kb.middleware.PermissionsPolicyMiddleware",
+    "khrushchev_kb.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Public pages for visitors without a session: answered from the cache, skipping everything below.
     "caching.versioning.PageCacheMiddleware",
