@@ -18,6 +18,9 @@ The rule, applied to the stored text without changing it (offsets stay exact):
    and credit lines (with ``©``) are not.
 """
 
+import bisect
+import hashlib
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -110,13 +113,36 @@ class Coverage:
         return 100.0 * len(self.cited) / len(self.sentences) if self.sentences else 100.0
 
 
+def cached_substantive_sentences(text: str) -> list[Sentence]:
+    """``substantive_sentences``, kept in the cache under the text's SHA-256.
+
+    The split depends on the text alone, so the key needs no content version:
+    a citation added anywhere does not make every source's text be split again
+    (under a steady stream of edits that made ``/sources/`` the slowest page).
+    """
+    from django.conf import settings
+    from django.core.cache import cache
+
+    key = "sentences:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    sentences = cache.get(key)
+    if sentences is None:
+        sentences = substantive_sentences(text)
+        cache.set(key, sentences, timeout=settings.KB_CACHE_SECONDS)
+    return sentences
+
+
 def coverage(text: str, spans: list[tuple[int, int]]) -> Coverage:
     """Which substantive sentences at least one cited span overlaps."""
-    sentences = substantive_sentences(text)
+    sentences = cached_substantive_sentences(text)
     ordered = sorted(spans)
+    starts = [start for start, _ in ordered]
+    furthest = list(itertools.accumulate((end for _, end in ordered), max))  # furthest end among the first k spans
     cited, uncited = [], []
     for sentence in sentences:
-        if any(sentence.overlaps(s, e) for s, e in ordered):
+        # The spans starting before the sentence ends overlap it if the furthest-reaching one ends after it starts
+        # (Sentence.overlaps, for all spans at once: O(log n) per sentence instead of O(n)).
+        k = bisect.bisect_left(starts, sentence.end)
+        if k and furthest[k - 1] > sentence.start:
             cited.append(sentence)
         else:
             uncited.append(sentence)

@@ -37,3 +37,23 @@ def test_coverage_counts_sentences_overlapped_by_a_citation():
     assert [s.text for s in result.cited] == ["The U.S. plane was shot down in May 1960."]
     assert [s.text for s in result.uncited] == ["Khrushchev became First Secretary in 1953."]
     assert result.percent == 50.0
+
+
+def test_coverage_marks_exactly_the_sentences_some_span_overlaps():
+    """The sweep in coverage() agrees with Sentence.overlaps checked span by span (hypothesis)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from sources.sentences import coverage, substantive_sentences
+
+    text = " ".join(f"Sentence number {i} says something about the Presidium in {1953 + i}." for i in range(30))
+    sentences = substantive_sentences(text)
+    span = st.tuples(st.integers(0, len(text)), st.integers(1, 200)).map(lambda p: (p[0], p[0] + p[1]))
+
+    @settings(max_examples=200, deadline=None, derandomize=True)
+    @given(st.lists(span, max_size=40))
+    def check(spans):
+        expected = [s for s in sentences if any(s.overlaps(a, b) for a, b in spans)]
+        assert coverage(text, spans).cited == expected
+
+    check()
