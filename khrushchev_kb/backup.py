@@ -33,6 +33,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,15 +92,28 @@ class Summary:
         return sum(self.rows.values())
 
 
+@contextmanager
 def _snapshot(using: str):
     """A transaction whose reads all see one moment of the database."""
-    atomic = transaction.atomic(using=using)
-    atomic.__enter__()
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-    return atomic
+    with transaction.atomic(using=using):
+        connection = connections[using]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
+def _rows_of(model, using: str):
+    """Every row of the model in pk order, with what the serializer reads per row fetched in bulk.
+
+    Foreign keys to models with natural keys (users, content types) are written
+    as those keys, so they are joined in; many-to-many values are prefetched.
+    Without this the serializer made a query per row.
+    """
+    fields = model._meta.concrete_fields
+    joined = [f.name for f in fields if f.many_to_one and hasattr(f.related_model, "natural_key")]
+    many = [f.name for f in model._meta.many_to_many if f.remote_field.through._meta.auto_created]
+    return model._default_manager.using(using).order_by("pk").select_related(*joined).prefetch_related(*many)
 
 
 def backup(path: str | os.PathLike, using: str = DEFAULT_DB_ALIAS) -> Summary:
@@ -125,44 +139,39 @@ def _write(path: Path, using: str) -> Summary:
     rows: dict[str, int] = {}
     hashes: dict[str, str] = {}
     media_root = Path(settings.MEDIA_ROOT)
-    atomic = _snapshot(using)
-    try:
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-            digest = hashlib.sha256()
-            with archive.open("data.jsonl", "w", force_zip64=True) as raw:
-                stream = _HashingWriter(raw, digest)
+    with _snapshot(using), zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        digest = hashlib.sha256()
+        with archive.open("data.jsonl", "w", force_zip64=True) as raw:
+            stream = _HashingWriter(raw, digest)
 
-                def objects():
-                    for model in backed_up_models():
-                        queryset = model._default_manager.using(using).order_by("pk")
-                        count = 0
-                        for obj in queryset.iterator(chunk_size=CHUNK):
-                            count += 1
-                            yield obj
-                        rows[model._meta.label] = count
+            def objects():
+                for model in backed_up_models():
+                    count = 0
+                    for obj in _rows_of(model, using).iterator(chunk_size=CHUNK):
+                        count += 1
+                        yield obj
+                    rows[model._meta.label] = count
 
-                serializers.serialize(
-                    "jsonl", objects(), stream=stream, indent=None, use_natural_foreign_keys=True,
-                    use_natural_primary_keys=False,
-                )  # fmt: skip
-            hashes["data.jsonl"] = digest.hexdigest()
-            files = _media_files()
-            for file in files:
-                name = "media/" + file.relative_to(media_root).as_posix()
-                archive.write(file, name)
-                hashes[name] = hashlib.sha256(file.read_bytes()).hexdigest()
-            manifest = {
-                "format": FORMAT,
-                "created": timezone.now().isoformat(),
-                "database": connections[using].vendor,
-                "schema": schema(using),
-                "rows": rows,
-                "media_files": len(files),
-                "sha256": hashes,
-            }
-            archive.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
-    finally:
-        atomic.__exit__(None, None, None)
+            serializers.serialize(
+                "jsonl", objects(), stream=stream, indent=None, use_natural_foreign_keys=True,
+                use_natural_primary_keys=False,
+            )  # fmt: skip
+        hashes["data.jsonl"] = digest.hexdigest()
+        files = _media_files()
+        for file in files:
+            name = "media/" + file.relative_to(media_root).as_posix()
+            archive.write(file, name)
+            hashes[name] = hashlib.sha256(file.read_bytes()).hexdigest()
+        manifest = {
+            "format": FORMAT,
+            "created": timezone.now().isoformat(),
+            "database": connections[using].vendor,
+            "schema": schema(using),
+            "rows": rows,
+            "media_files": len(files),
+            "sha256": hashes,
+        }
+        archive.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
     return Summary(rows=rows, media=len(files), path=path)
 
 

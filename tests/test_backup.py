@@ -207,3 +207,22 @@ def test_an_interrupted_backup_leaves_no_partial_archive(full_kb, tmp_path, monk
     assert target.read_bytes() == b"yesterday's good backup"
     assert list(tmp_path.glob(".kb.zip*")) == []  # no partial archive left beside it
     assert Path(settings.MEDIA_ROOT).exists()
+
+
+def test_a_backup_reads_each_table_in_bulk_not_row_by_row(full_kb, tmp_path):
+    """Users and content types are written by natural key and many-to-many values inline: joined, not per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            call_command("backup_kb", str(tmp_path / "kb.zip"), stdout=io.StringIO())
+        return len(captured.captured_queries)
+
+    before = queries()
+    person = Person.objects.first()
+    for i in range(30):  # 30 more claims, each with a person, a tag and a history record by a user
+        claim = Claim.objects.create(statement=f"One more claim, number {i}.")
+        claim.people.add(person)
+        claim.tags.add("more")
+    assert queries() == before
