@@ -22,13 +22,10 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.path or "\x00" in request.META.get("QUERY_STRING", "") or _nul_in(request.GET):
+        # In a URL a NUL can only be written %00, so the raw query string tells without parsing it.
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
             return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
-
-
-def _nul_in(params) -> bool:
-    return any("\x00" in key or any("\x00" in v for v in values) for key, values in params.lists())
 
 
 class PermissionsPolicyMiddleware:
