@@ -42,7 +42,8 @@ def guarded(form_class):
         def _check_edit_token(self):
             model = type(self.instance)
             model._default_manager.select_for_update().filter(pk=self.instance.pk).values_list("pk").first()
-            submitted, now = self.data.get(TOKEN), current_token(self.instance)
+            latest = self.instance.history.order_by("-history_id").select_related("history_user").first()
+            submitted, now = self.data.get(TOKEN), "" if latest is None else str(latest.history_id)
             if submitted == now:
                 return
             self.edit_token_now = now  # the form comes back carrying the current token: saving again is deliberate
@@ -52,7 +53,6 @@ def guarded(form_class):
                     "unseen. Nothing was saved: reload the page and make the change again.",
                     code="edit_token_missing",
                 )
-            latest = self.instance.history.order_by("-history_id").select_related("history_user").first()
             who = latest.history_user.get_username() if latest and latest.history_user else "someone"
             when = timezone.localtime(latest.history_date).strftime("%Y-%m-%d %H:%M:%S %Z") if latest else "?"
             meta = model._meta
@@ -88,5 +88,5 @@ class EditConflictGuard:
         token = getattr(form, "edit_token_now", None)
         if token is None:  # keep the token the editor started from across re-displays for other errors
             token = request.POST.get(TOKEN) if request.method == "POST" else None
-        context[TOKEN.lstrip("_")] = token if token is not None else current_token(obj)
+        context["edit_token"] = token if token is not None else current_token(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
