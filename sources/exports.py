@@ -121,10 +121,15 @@ def _split(value: str | None) -> list[str]:
     return sorted({v for v in (value or "").split(SEP) if v})
 
 
+def _url_around(name: str, placeholder: str = "0") -> tuple[str, str]:
+    """The URL pattern's text before and after its one argument."""
+    head, tail = reverse(name, args=[placeholder]).rsplit(placeholder, 1)
+    return head, tail
+
+
 def _url_maker(name: str, placeholder: str = "0"):
     """``get_absolute_url`` without a reverse() per row: the URL pattern with one part replaced."""
-    pattern = reverse(name, args=[placeholder])
-    head, tail = pattern.rsplit(placeholder, 1)
+    head, tail = _url_around(name, placeholder)
     return lambda value: f"{head}{value}{tail}"
 
 
@@ -201,7 +206,7 @@ def _csv_cell(expression) -> list:
 
 def citation_line_values(citations):
     """One value per citation: its whole CSV line (no line end) built by the database, in id order."""
-    head, tail = reverse("sources:detail", args=["slug"]).rsplit("slug", 1)
+    head, tail = _url_around("sources:detail", "slug")  # the same URL as citation_rows writes
     slug = F("source__slug")
     url = Concat(Value(head), slug, Value(tail + "#cite-"), Cast("id", TextField()), output_field=TextField())
     cells = [
