@@ -40,7 +40,7 @@ def add(rng: random.Random, sources: list[Source], n: int) -> None:
         claim.tags.add("load-test")
 
 
-def edit(rng: random.Random, n: int) -> None:
+def edit(n: int) -> None:
     with transaction.atomic():
         claim = Claim.objects.filter(statement__startswith=MARK).order_by("?").first()
         if claim is not None:
@@ -49,7 +49,7 @@ def edit(rng: random.Random, n: int) -> None:
             claim.save()
 
 
-def toggle(rng: random.Random) -> None:
+def toggle() -> None:
     with transaction.atomic():
         claim = Claim.objects.filter(statement__startswith=MARK).order_by("?").first()
         if claim is not None:
@@ -71,9 +71,9 @@ def main() -> None:
             if kind == "add":
                 add(rng, sources, n)
             elif kind == "edit":
-                edit(rng, n)
+                edit(n)
             else:
-                toggle(rng)
+                toggle()
             done[kind] += 1
         except Exception as exc:  # noqa: BLE001 - every failure is counted and reported, none retried
             errors.append(f"{kind}: {type(exc).__name__}: {exc}")

@@ -119,7 +119,7 @@ def test_an_admin_edit_failing_at_any_write_changes_nothing(fixture_folder, wher
 
 KILL_AT_WRITE = """
 import io, os, signal
-from django.db import connection, transaction
+from django.db import connection
 from django.core.management import call_command
 seen = [0]
 def wrapper(execute, sql, params, many, context):
