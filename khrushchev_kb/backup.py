@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -193,36 +194,151 @@ class _HashingWriter:
 
 # --------------------------------------------------------------------------- restore
 
+# What a restore accepts, checked on the archive's directory before a byte is written anywhere: an
+# archive is untrusted input (it may come from elsewhere, or be damaged). Media members are uploaded
+# images (at most 10 MB each, re-encoded) and their thumbnails; data.jsonl grows with the history.
+MANIFEST = "manifest.json"
+DATA = "data.jsonl"
+MAX_MANIFEST_BYTES = 1 << 20
+MAX_DATA_BYTES = 8 << 30
+MAX_MEDIA_BYTES = 64 << 20
+MAX_TOTAL_BYTES = 16 << 30
+MAX_MEMBERS = 200_000
+MAX_RATIO = 100  # uncompressed / compressed, for members over RATIO_FLOOR bytes: more is a zip bomb
+RATIO_FLOOR = 1 << 20
+# A media member: "media/" then path components of word characters, dots and hyphens, none of them
+# "." or "..": no absolute paths, drive letters, backslashes, empty components or control characters.
+_MEDIA_MEMBER = re.compile(r"media/((?:[\w.-]+/)*[\w.-]+)")
+
+
+def media_path(name: str) -> str | None:
+    """The path below the media folder that member ``name`` stands for, or None if it is not a media member."""
+    match = _MEDIA_MEMBER.fullmatch(name)
+    if match is None or any(part in (".", "..") for part in match.group(1).split("/")):
+        return None
+    return match.group(1)
+
+
+def inside(root: Path, relative: str) -> Path:
+    """``root / relative``, refusing any path that would resolve outside ``root``."""
+    target = root / relative
+    if not target.resolve().is_relative_to(root.resolve()):
+        raise BackupError(f"media/{relative} would be written outside the media folder")
+    return target
+
+
+def check_members(archive: zipfile.ZipFile) -> list[str]:
+    """Refuse an archive whose directory is unsafe; returns the media member names.
+
+    One member per name (a duplicate would let a second copy replace the first
+    unseen); only manifest.json, data.jsonl and media files; each member and the
+    whole within size limits, and no member compressed more than a real backup is.
+    """
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise BackupError(f"the archive has {len(infos)} members; a backup has at most {MAX_MEMBERS}")
+    seen: set[str] = set()
+    media, total = [], 0
+    for info in infos:
+        name = info.filename
+        if name in seen:
+            raise BackupError(f"the archive holds two members named {name!r}: it was not made by backup_kb")
+        seen.add(name)
+        if name == MANIFEST:
+            limit = MAX_MANIFEST_BYTES
+        elif name == DATA:
+            limit = MAX_DATA_BYTES
+        elif media_path(name) is not None:
+            limit = MAX_MEDIA_BYTES
+            media.append(name)
+        else:
+            raise BackupError(f"the archive holds a member a backup never has: {name[:200]!r}")
+        if info.file_size > limit:
+            raise BackupError(f"{name} is {info.file_size} bytes unpacked; the limit is {limit}")
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise BackupError(f"{name} unpacks to more than {MAX_RATIO} times its size: refused as a zip bomb")
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise BackupError(f"the archive unpacks to {total} bytes; the limit is {MAX_TOTAL_BYTES}")
+    return media
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, out=None) -> str:
+    """Read one member in blocks (into ``out`` if given), never past its declared size; returns its SHA-256."""
+    info = archive.getinfo(name)
+    digest, size = hashlib.sha256(), 0
+    with archive.open(info) as member:
+        while block := member.read(1 << 20):
+            size += len(block)
+            if size > info.file_size:
+                raise BackupError(f"{name} unpacks to more than its declared size")
+            digest.update(block)
+            if out is not None:
+                out.write(block)
+    return digest.hexdigest()
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def validate_manifest(manifest) -> dict:
+    """The manifest's shape, checked field by field; a BackupError names the first field that is wrong."""
+
+    def need(condition: bool, field: str, expected: str) -> None:
+        if not condition:
+            raise BackupError(f"manifest.json: {field} must be {expected}")
+
+    need(isinstance(manifest, dict), "the manifest", "a JSON object")
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"unknown backup format {str(manifest.get('format'))[:80]!r}; this version reads {FORMAT!r}")
+    need(isinstance(manifest.get("created"), str), "created", "a date-time string")
+    need(isinstance(manifest.get("database"), str), "database", "a string")
+    schema_ = manifest.get("schema")
+    need(
+        isinstance(schema_, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in schema_.items()),
+        "schema",
+        "an object of app label to migration name",
+    )
+    rows = manifest.get("rows")
+    need(
+        isinstance(rows, dict) and all(isinstance(k, str) and type(v) is int and v >= 0 for k, v in rows.items()),
+        "rows",
+        "an object of model label to a row count",
+    )
+    need(type(manifest.get("media_files")) is int and manifest["media_files"] >= 0, "media_files", "a count")
+    hashes = manifest.get("sha256")
+    need(
+        isinstance(hashes, dict)
+        and all(isinstance(k, str) and isinstance(v, str) and _SHA256.fullmatch(v) for k, v in hashes.items()),
+        "sha256",
+        "an object of member name to a SHA-256 in hex",
+    )
+    return manifest
+
 
 def read_manifest(archive: zipfile.ZipFile) -> dict:
     try:
-        manifest = json.loads(archive.read("manifest.json"))
+        raw = archive.read(MANIFEST)
     except KeyError:
         raise BackupError("not a knowledge-base backup: it has no manifest.json") from None
+    try:
+        manifest = json.loads(raw)
     except ValueError as exc:
         raise BackupError(f"manifest.json is not valid JSON ({exc})") from None
-    if manifest.get("format") != FORMAT:
-        raise BackupError(f"unknown backup format {manifest.get('format')!r}; this version reads {FORMAT!r}")
-    return manifest
+    return validate_manifest(manifest)
 
 
 def verify(archive: zipfile.ZipFile, manifest: dict) -> None:
     """Every member is present, listed and unchanged."""
-    listed = manifest.get("sha256", {})
-    present = {name for name in archive.namelist() if name != "manifest.json"}
+    listed = manifest["sha256"]
+    present = {name for name in archive.namelist() if name != MANIFEST}
     if missing := sorted(set(listed) - present):
         raise BackupError(f"the archive is incomplete: {len(missing)} listed member(s) missing, first {missing[0]}")
     if extra := sorted(present - set(listed)):
         raise BackupError(f"the archive holds {len(extra)} member(s) its manifest does not list, first {extra[0]}")
     for name, expected in listed.items():
-        digest = hashlib.sha256()
-        with archive.open(name) as member:
-            while block := member.read(1 << 20):
-                digest.update(block)
-        if digest.hexdigest() != expected:
+        if _read_member(archive, name) != expected:
             raise BackupError(f"{name} is corrupt: its SHA-256 does not match the manifest")
-        if name.startswith("media/") and (".." in Path(name).parts or Path(name).is_absolute()):
-            raise BackupError(f"{name} would be written outside the media folder")
 
 
 def content_rows(using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
@@ -235,7 +351,13 @@ def content_rows(using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
 
 
 def restore(path: str | os.PathLike, using: str = DEFAULT_DB_ALIAS) -> Summary:
-    """Load a backup into an empty, migrated database; all or nothing."""
+    """Load a backup into an empty, migrated database; all or nothing.
+
+    Every check (member names and sizes, manifest, hashes, schema, an empty
+    database, no clashing media) runs before anything is written; media files
+    are unpacked into a staging folder and moved into place only after the
+    data has committed.
+    """
     path = Path(path)
     if not path.is_file():
         raise BackupError(f"no backup at {path}")
@@ -244,6 +366,7 @@ def restore(path: str | os.PathLike, using: str = DEFAULT_DB_ALIAS) -> Summary:
     except zipfile.BadZipFile:
         raise BackupError(f"{path} is not a zip archive (is it a knowledge-base backup?)") from None
     with archive:
+        media = check_members(archive)
         manifest = read_manifest(archive)
         verify(archive, manifest)
         here = schema(using)
@@ -261,27 +384,26 @@ def restore(path: str | os.PathLike, using: str = DEFAULT_DB_ALIAS) -> Summary:
                 "(DATABASE_URL), or empty this one first with `manage.py flush`."
             )
         media_root = Path(settings.MEDIA_ROOT)
-        clashes = [n for n in archive.namelist() if n.startswith("media/") and (media_root / n[6:]).exists()]
+        targets = {name: inside(media_root, media_path(name)) for name in media}
+        clashes = [name for name, target in targets.items() if target.exists()]
         if clashes:
             raise BackupError(f"{len(clashes)} media file(s) already exist in {media_root}, first {clashes[0][6:]}")
         staging = Path(
             tempfile.mkdtemp(prefix=".restore-", dir=media_root.parent if media_root.parent.exists() else None)
         )
         try:
-            media = [n for n in archive.namelist() if n.startswith("media/")]
-            for name in media:
-                target = staging / name[6:]
+            staged = {name: inside(staging, media_path(name)) for name in media}
+            for name, target in staged.items():
                 target.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(name) as source, open(target, "wb") as out:
-                    shutil.copyfileobj(source, out)
+                with open(target, "wb") as out:
+                    _read_member(archive, name, out)
             try:
                 rows = _load(archive, using)
             except Exception as exc:  # rolled back with its transaction: report it as a failed restore
                 raise BackupError(f"loading data.jsonl failed, nothing kept: {exc}") from exc
-            for name in media:  # after the commit: a failed load leaves no files behind either
-                target = media_root / name[6:]
+            for name, target in targets.items():  # after the commit: a failed load leaves no files behind either
                 target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staging / name[6:], target)
+                os.replace(staged[name], target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return Summary(rows=rows, media=len(media), path=path)

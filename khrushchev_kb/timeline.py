@@ -156,7 +156,7 @@ def parse_year(raw: str) -> int | str | None:
     raw = (raw or "").strip()
     if raw == UNDATED:
         return UNDATED
-    if raw.isdigit() and 1 <= int(raw) <= 9999:
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 9999:
         return int(raw)
     return None
 

@@ -15,7 +15,6 @@ import functools
 import re
 
 import edtf
-from edtf.parser.edtf_exceptions import EDTFParseException
 
 MONTHS = [
     "January",
@@ -43,8 +42,36 @@ EXAMPLES = (
 )
 
 
+# The forms the site accepts, checked before the text reaches the EDTF grammar: that grammar also
+# accepts exponent years ("Y7E9999999"), whose bounds cost seconds of CPU or never finish, and
+# partly unspecified months ("196X-1X-XX") that it parses but cannot bound. ASCII digits only:
+# Python's ``\d`` also matches other scripts' digits, which ``int()`` then refuses.
+MAX_LENGTH = 100
+_QUALIFIER = r"[~?%]?"
+_SINGLE = (
+    r"(?:[0-9]{4}(?:-(?:0[1-9]|1[0-2]|2[1-4]|XX)(?:-(?:0[1-9]|[12][0-9]|3[01]|XX))?)?"  # 1956, 1956-02, 1956-02-XX
+    r"|[0-9]{3}X|[0-9]{2}XX)" + _QUALIFIER  # 195X (a decade), 19XX (a century)
+)
+_INTERVAL_END = rf"(?:{_SINGLE}|\.\.|)"
+_FORMS = re.compile(
+    rf"{_SINGLE}"
+    rf"|{_INTERVAL_END}/{_INTERVAL_END}"
+    rf"|\[{_SINGLE}(?:,{_SINGLE}){{0,9}}\]"
+    rf"|\{{{_SINGLE}(?:,{_SINGLE}){{0,9}}\}}",
+    re.ASCII,
+)
+MIN_YEAR, MAX_YEAR = 1, 9999
+
+
 def parse(text: str):
-    """Parse EDTF text, raising InvalidEDTF with a readable message."""
+    """Parse EDTF text, raising InvalidEDTF with a readable message.
+
+    The one guarded entry to the EDTF grammar: filters, admin forms, the importer
+    and the models all come through here (``bounds`` and ``validate_edtf`` do).
+    Only the whitelisted forms reach the grammar, every exception of the parser
+    becomes InvalidEDTF, and a date whose bounds cannot be computed, or fall
+    outside the years 1-9999, is refused too.
+    """
     return _parse((text or "").strip())
 
 
@@ -53,10 +80,22 @@ def _parse(text: str):
     """Cached: the pyparsing grammar costs about 15 ms a parse, and dates repeat a lot."""
     if not text:
         raise InvalidEDTF("empty date")
+    invalid = InvalidEDTF(f"{text[:MAX_LENGTH]!r} is not a valid EDTF date (examples: {EXAMPLES})")
+    if len(text) > MAX_LENGTH or not _FORMS.fullmatch(text):
+        raise invalid
+    if "/" in text and all(end in ("", "..") for end in text.split("/")):
+        raise InvalidEDTF(f"{text!r}: an interval needs at least one known end")
     try:
-        return edtf.parse_edtf(text)
-    except (EDTFParseException, ValueError, TypeError, IndexError) as exc:
-        raise InvalidEDTF(f"{text!r} is not a valid EDTF date (examples: {EXAMPLES})") from exc
+        parsed = edtf.parse_edtf(text)
+        lower, upper = parsed.lower_strict(), parsed.upper_strict()
+    except Exception as exc:  # the grammar raises many kinds (ValueError, TypeError, AttributeError, ...)
+        raise invalid from exc
+    for value in (lower, upper):
+        if not isinstance(value, float) and not MIN_YEAR <= value.tm_year <= MAX_YEAR:
+            raise InvalidEDTF(f"{text!r}: years must be between {MIN_YEAR} and {MAX_YEAR}")
+    if not isinstance(lower, float) and not isinstance(upper, float) and lower > upper:
+        raise InvalidEDTF(f"{text!r}: the interval ends before it starts")
+    return parsed
 
 
 def _to_date(value) -> datetime.date | None:
@@ -79,11 +118,11 @@ def bounds(text: str) -> tuple[datetime.date | None, datetime.date | None]:
     return _to_date(parsed.lower_strict()), _to_date(parsed.upper_strict())
 
 
-_DAY = re.compile(r"^(-?\d{4})-(\d{2})-(\d{2})$")
-_MONTH = re.compile(r"^(-?\d{4})-(\d{2})$")
-_YEAR = re.compile(r"^(-?\d{4})$")
-_DECADE = re.compile(r"^(\d{3})X$")
-_CENTURY = re.compile(r"^(\d{2})XX$")
+_DAY = re.compile(r"^(-?\d{4})-(\d{2})-(\d{2})$", re.ASCII)
+_MONTH = re.compile(r"^(-?\d{4})-(\d{2})$", re.ASCII)
+_YEAR = re.compile(r"^(-?\d{4})$", re.ASCII)
+_DECADE = re.compile(r"^(\d{3})X$", re.ASCII)
+_CENTURY = re.compile(r"^(\d{2})XX$", re.ASCII)
 
 
 def _plain(part: str) -> tuple[str, str]:

@@ -154,7 +154,7 @@ class YearListFilter(admin.SimpleListFilter):
         value = self.value()
         if value == "undated":
             return queryset.filter(date_lower__isnull=True)
-        if value and value.isdigit():
+        if value and value.isascii() and value.isdigit():
             return queryset.filter(date_lower__year=int(value))
         return queryset
 

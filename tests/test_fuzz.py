@@ -57,9 +57,19 @@ hostile_text = st.one_of(
             "undated",
             "1962",
             "2",
+            # EDTF the grammar accepts but the site must refuse: exponent years and significant digits (seconds
+            # of CPU, or forever), partly unspecified months that cannot be bounded, other scripts' digits.
+            "Y7E9999999",
+            "Y1E99999999",
+            "1950S2",
+            "196X-1X-XX",
+            "²",
+            "１９６４",
+            "١٩٦٤",
         ]
     ),  # fmt: skip
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.from_regex(r"Y?-?[0-9X²]{1,6}(E[0-9]{1,9})?(S[0-9])?(-[0-9X]{2}){0,2}[~?%]?(/[0-9X.]{0,6})?", fullmatch=True),
 )
 params = st.dictionaries(st.sampled_from(NAMES), hostile_text, max_size=4)
 

@@ -271,3 +271,18 @@ def test_pagination_links_lead_to_the_next_page(client, kb):
     assert shown(first).isdisjoint(shown(second))
     year_page = soup(client.get("/?year=1960"))
     assert soup(client.get("/" + year_page.find("a", rel="next")["href"])).find(string=re.compile("Page 2 of 2"))
+
+
+@pytest.mark.parametrize("value", ["Y7E9999999", "Y1E99999999", "196X-1X-XX", "1950S2", "²"])
+@pytest.mark.parametrize("url", ["/claims/", "/export/claims.csv", "/export/citations.csv", "/export/claims.json"])
+def test_edtf_the_grammar_accepts_but_cannot_bound_is_a_clear_400(client, kb, url, value):
+    for name in ("from", "to"):
+        response = client.get(url, {name: value})
+        assert response.status_code == 400, (url, name, value)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert "is not a year or an EDTF date" in body.decode()
+
+
+@pytest.mark.parametrize("year", ["²", "١٩٦٤", "１９６４", "99999999999"])
+def test_a_year_in_other_digits_is_not_a_500(client, kb, year):
+    assert client.get("/", {"year": year}).status_code in (200, 400)

@@ -62,3 +62,41 @@ def test_precision():
     assert edtf_dates.precision("1955~") == "year"
     assert edtf_dates.precision("1955/1957") == "range"
     assert edtf_dates.precision("") == "none"
+
+
+# Forms the EDTF grammar accepts but the site must not: exponent years cost seconds of CPU (or never finish),
+# significant digits and partly unspecified months cannot be bounded, other scripts' digits break int().
+HOSTILE = [
+    "Y7E9999999", "Y1E99999999", "Y17E7", "Y-17E7", "Y170000002", "1950S2", "Y171010000S3", "196X-1X-XX",
+    "1956-1X", "19XX-XX-XX/Y1E99999999", "²", "１９５６", "١٩٥٦", "0000", "../..", "/", "1957/1955",
+    "1956-02-30", "[1955,Y1E9999]", "{" + ",".join(["1955"] * 11) + "}", "1" * 5000,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_forms_are_refused_at_once_with_a_clear_message(text):
+    import time
+
+    started = time.process_time()
+    with pytest.raises(edtf_dates.InvalidEDTF) as refused:
+        edtf_dates.bounds(text)
+    assert time.process_time() - started < 0.5
+    assert text[:50] in str(refused.value) or "years must be" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "lower", "upper"),
+    [
+        ("1956-XX", "1956-01-01", "1956-12-31"),
+        ("1956-10-XX", "1956-10-01", "1956-10-31"),
+        ("19XX", "1900-01-01", "1999-12-31"),
+        ("../1955", None, "1955-12-31"),
+        ("[1955,1957]", "1955-01-01", "1957-12-31"),
+        ("1956-21", "1956-03-01", "1956-05-31"),
+    ],
+)
+def test_every_whitelisted_form_is_bounded(text, lower, upper):
+    def day(value):
+        return datetime.date.fromisoformat(value) if value else None
+
+    assert edtf_dates.bounds(text) == (day(lower), day(upper))

@@ -87,3 +87,15 @@ def test_claim_admin_filters_and_view_on_site(admin_client, kb):
     claim = Claim.objects.first()
     page = admin_client.get(f"/admin/sources/claim/{claim.pk}/change/").content.decode()
     assert "View on site" in page
+
+
+@pytest.mark.parametrize("date", ["Y1E99999999", "196X-1X-XX", "1950S2", "²"])
+def test_edtf_the_grammar_accepts_but_cannot_bound_is_a_form_error(admin_client, kb, date):
+    source = Source.objects.get(slug="source-b")
+    before = Claim.objects.count()
+    response = admin_client.post(
+        "/admin/sources/claim/add/", claim_form(source, "He died on September 11, 1971.", date=date)
+    )
+    assert response.status_code == 200
+    assert "not a valid EDTF date" in errors(response)
+    assert Claim.objects.count() == before

@@ -335,3 +335,11 @@ def test_claims_removed_from_the_fixtures_are_reported_and_pruned_on_request(imp
     assert "claims      0 created, 0 updated, 4 unchanged, 1 deleted" in output, output
     assert not Claim.objects.filter(key="first-secretary-1953").exists()
     assert Claim.history.filter(key="first-secretary-1953", history_type="-").exists()
+
+
+@pytest.mark.parametrize("date", ["196X-1X-XX", "Y1E99999999", "1950S2"])
+def test_edtf_that_cannot_be_bounded_is_a_message_naming_file_and_line(imported, date):
+    before = snapshot_db()
+    replace_in(imported / "claims" / "main.yaml", 'date: "1953-09"', f'date: "{date}"')
+    refused(imported, "main.yaml:", "claim 'first-secretary-1953': date:", "not a valid EDTF date")
+    assert snapshot_db() == before
