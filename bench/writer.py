@@ -25,7 +25,8 @@ django.setup()
 
 from django.db import transaction  # noqa: E402
 
-from sources.models import Citation, Claim, Source, set_published  # noqa: E402
+from sources import services  # noqa: E402
+from sources.models import Citation, Claim, Source  # noqa: E402
 
 MARK = "Load-test claim"
 
@@ -34,9 +35,11 @@ def add(rng: random.Random, sources: list[Source], n: int) -> None:
     source = rng.choice(sources)
     start = rng.randrange(0, max(1, len(source.text) - 80))
     quote = source.text[start : start + 60]
-    with transaction.atomic():
-        claim = Claim.objects.create(statement=f"{MARK} {n}: {quote.strip()[:40]}", date=f"19{rng.randint(53, 71)}")
-        Citation.objects.create(claim=claim, source=source, quote=quote, start=start, end=start + len(quote))
+    with services.changing():
+        claim = services.claim_save(
+            claim=Claim(statement=f"{MARK} {n}: {quote.strip()[:40]}", date=f"19{rng.randint(53, 71)}")
+        )
+        services.citation_save(citation=Citation(claim=claim, source=source, quote=quote, start=start))
         claim.tags.add("load-test")
 
 
@@ -46,14 +49,14 @@ def edit(n: int) -> None:
         if claim is not None:
             claim.statement = f"{claim.statement.split(' (rev')[0]} (rev {n})"
             claim.note = f"Edited by the load test, revision {n}."
-            claim.save()
+            services.claim_save(claim=claim)
 
 
 def toggle() -> None:
     with transaction.atomic():
         claim = Claim.objects.filter(statement__startswith=MARK).order_by("?").first()
         if claim is not None:
-            set_published(Claim.objects.filter(pk=claim.pk), not claim.published)
+            services.claims_set_published(claims=Claim.objects.filter(pk=claim.pk), published=not claim.published)
 
 
 def main() -> None:

@@ -151,6 +151,10 @@ class PageCacheMiddleware:
     without cookies are stored; anyone with a session (editors) always gets a
     fresh page. Answers carry ``X-KB-Cache: hit`` or ``miss``.
 
+    Pages name the site by its canonical origin (``KB_BASE_URL``), never by the
+    request's Host, so one cached page is right for every visitor; the Host is
+    still checked against ``ALLOWED_HOSTS`` before anything is answered.
+
     In front of the shared cache, each process keeps its most recent pages in
     memory (at most ``KB_PAGE_MEMORY_BYTES``): its keys carry the content version
     too, so it is exactly as correct, and a popular page is then served without
@@ -170,6 +174,7 @@ class PageCacheMiddleware:
         )
 
     def __call__(self, request):
+        request.get_host()  # ALLOWED_HOSTS first: a disallowed Host is a 400, never a cached page
         if not self.cacheable(request):
             return self.get_response(request)
         key = _key(request_version(request), "page", request.get_full_path())

@@ -1,6 +1,8 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from core.canonical import absolute
+
 from .models import Event
 
 
@@ -31,7 +33,7 @@ def event_jsonld(request, event):
         "@context": "https://schema.org",
         "@type": "Event",
         "name": event.title,
-        "url": request.build_absolute_uri(event.get_absolute_url()),
+        "url": absolute(event.get_absolute_url()),
         "eventStatus": "https://schema.org/EventScheduled",
     }
     if event.date_lower:

@@ -5,7 +5,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
-from taggit.models import Tag
 
 from caching.paging import CountedPaginator, cached_page
 from caching.versioning import cached
@@ -14,6 +13,7 @@ from people.models import Person
 from sources import search as search_engine
 from sources.filters import ClaimFilters, filters_form
 from sources.models import Citation, Claim, Conflict, Source
+from sources.querysets import public_tags
 
 from . import timeline as tl
 
@@ -93,7 +93,7 @@ def disputes(request):
 
 
 def tag_detail(request, slug):
-    tag = get_object_or_404(Tag, slug=slug)
+    tag = get_object_or_404(public_tags(), slug=slug)
     claims = cached_page(request, "tag-claims", Claim.objects.public().filter(tags=tag).for_list(), 50, tag.slug)
     events = Event.objects.filter(tags=tag).chronological()
     people = Person.objects.filter(tags=tag).order_by("name")

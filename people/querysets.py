@@ -2,9 +2,9 @@
 
 from django.db import models
 
-# A claim is public when it is published and a published source cites it (sources/querysets.py);
-# spelled through the reverse relations so that this app needs nothing from ``sources``.
-PUBLIC_CLAIMS = models.Q(claims__published=True, claims__citations__source__is_published=True)
+# Whether a claim is public is decided in sources/evidence.py and stored on the claim as ``is_public``;
+# read through the reverse relation, so that this app needs nothing from ``sources``.
+PUBLIC_CLAIMS = models.Q(claims__is_public=True)
 
 
 def public_claim_count() -> models.Count:

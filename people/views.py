@@ -1,6 +1,8 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from core.canonical import absolute
+
 from .models import Person
 
 
@@ -22,7 +24,7 @@ def person_jsonld(request, person):
         "@context": "https://schema.org",
         "@type": "Person",
         "name": person.name,
-        "url": request.build_absolute_uri(person.get_absolute_url()),
+        "url": absolute(person.get_absolute_url()),
     }
     if person.alias_list:
         data["alternateName"] = person.alias_list

@@ -1,7 +1,8 @@
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
-from django.http import StreamingHttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
@@ -9,10 +10,65 @@ from simple_history.admin import SimpleHistoryAdmin
 from editing.concurrency import EditConflictGuard
 from editing.widgets import SafeAutocompleteAdmin
 
-from . import exports, recovery
+from . import anchoring, evidence, exports, recovery, services
 from .admin_forms import SourceAdminForm
-from .models import Citation, Claim, Conflict, Figure, Reference, Source, set_published
+from .models import Citation, Claim, Conflict, Figure, Reference, Source
 from .sentences import coverage
+
+
+class WriteLayerAdmin:
+    """Every save and delete of the admin goes through the write layer (``sources/services.py``).
+
+    A whole change form (the object, its inlines, the history revert) is one
+    batch: derived values are refreshed once, when it is saved. Bulk "Delete
+    selected" goes through ``delete_queryset``, which the write layer handles
+    row by row so that history keeps every deleted row.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with services.changing():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        with services.changing():
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            with services.changing():
+                return super().delete_view(request, object_id, extra_context)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def delete_queryset(self, request, queryset):
+        try:
+            self.delete_rows(list(queryset))
+        except ValidationError as exc:
+            self.message_user(request, "Nothing was deleted: " + " ".join(exc.messages), messages.ERROR)
+
+    def delete_model(self, request, obj):
+        self.delete_rows([obj])
+
+    def delete_rows(self, objs):
+        raise NotImplementedError
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        if formset.model is Citation:
+            services.citations_delete(citations=formset.deleted_objects)
+            for citation in instances:
+                services.citation_save(citation=citation)
+        elif formset.model is Conflict:
+            services.conflicts_delete(conflicts=formset.deleted_objects)
+            for conflict in instances:
+                services.conflict_save(conflict=conflict)
+        else:
+            for obj in formset.deleted_objects:
+                obj.delete()
+            for obj in instances:
+                obj.save()
+        formset.save_m2m()
 
 
 class ReferenceInline(admin.TabularInline):
@@ -42,42 +98,36 @@ class ConflictInline(SafeAutocompleteAdmin, admin.TabularInline):
     verbose_name = "conflicting claim"
 
 
-class SourceCitationInline(admin.TabularInline):
-    model = Citation
-    extra = 0
-    fields = ["claim", "quote", "start", "end"]
-    readonly_fields = ["claim", "quote", "start", "end"]
-    can_delete = False
-    show_change_link = True
-    verbose_name_plural = "citations (edit them on their claims)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
+def _set_published(queryset, value: bool) -> int:
+    if queryset.model is Source:
+        return services.sources_set_published(sources=queryset, published=value)
+    return services.claims_set_published(claims=queryset, published=value)
 
 
 @admin.action(description="Publish the selected items")
 def publish(modeladmin, request, queryset):
     selected = queryset.count()  # before: the changelist may be filtered on the flag being changed
-    changed = set_published(queryset, True)
+    changed = _set_published(queryset, True)
     modeladmin.message_user(request, f"Published {changed} of {selected} (the others already were).")
 
 
 @admin.action(description="Unpublish the selected items (keep them as drafts)")
 def unpublish(modeladmin, request, queryset):
     selected = queryset.count()
-    changed = set_published(queryset, False)
+    changed = _set_published(queryset, False)
     modeladmin.message_user(request, f"Unpublished {changed} of {selected}; drafts are off the public site.")
 
 
 @admin.register(Source)
-class SourceAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
+class SourceAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
     form = SourceAdminForm
     actions = [publish, unpublish]
-    list_display = ["title", "slug", "publisher", "kind", "published", "is_published", "file_name"]
+    list_display = ["title", "slug", "publisher", "kind", "published", "is_published", "derived_from", "file_name"]
     list_filter = ["is_published", "kind", "publisher", "tags"]
     search_fields = ["title", "slug", "publisher", "author", "file_name"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["sha256", "uncited_passages"]
+    autocomplete_fields = ["derived_from"]
+    readonly_fields = ["sha256", "origin", "citation_list", "uncited_passages"]
     fieldsets = [
         (
             None,
@@ -96,10 +146,33 @@ class SourceAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
                 ]
             },
         ),
+        ("Independence", {"fields": ["derived_from", "origin"]}),
         ("Text", {"fields": ["text", "upload", "file_name", "sha256"]}),
+        ("Citations (edit them on their claims)", {"fields": ["citation_list"]}),
         ("Uncited passages", {"fields": ["uncited_passages"]}),
     ]
-    inlines = [ReferenceInline, FigureInline, SourceCitationInline]
+    inlines = [ReferenceInline, FigureInline]
+
+    @admin.display(description="Citations of this source")
+    def citation_list(self, obj):
+        if obj is None or obj.pk is None:
+            return "None yet."
+        citations = obj.citations.select_related("claim").order_by("start", "id")
+        if not citations:
+            return "No claim cites this source yet."
+        rows = [
+            (
+                reverse("admin:sources_citation_change", args=[c.pk]),
+                f"{c.start}–{c.end}",
+                "under review · " if c.needs_review else "",
+                anchoring.shorten(c.quote, 100),
+                reverse("admin:sources_claim_change", args=[c.claim_id]),
+                anchoring.shorten(c.claim.statement, 80),
+            )
+            for c in citations
+        ]
+        items = format_html_join("", '<li><a href="{}">{}</a> {}“{}” for <a href="{}">{}</a></li>', rows)
+        return format_html("<ol>{}</ol>", items)
 
     @admin.display(description="Substantive sentences no claim cites yet")
     def uncited_passages(self, obj):
@@ -127,12 +200,28 @@ class SourceAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        for citation, start, end, quote in form.reanchored:  # inside the admin's transaction
-            citation.start, citation.end, citation.quote = start, end, quote
-            citation.source = obj
-            citation.full_clean()
-            citation.save()
+        obj._history_user = request.user
+        plan = services.source_save(source=obj, text_change=form.text_change)
+        if plan.kept or plan.review:
+            messages.info(request, f"The text changed: {len(plan.kept)} citation(s) followed it word for word.")
+        for item in plan.review:
+            url = reverse("admin:sources_citation_change", args=[item.citation.pk])
+            messages.warning(
+                request,
+                format_html(
+                    'Citation <a href="{}">{}</a> of claim {} needs review: {}. It now reads “{}”.',
+                    url,
+                    item.citation.pk,
+                    item.citation.claim_id,
+                    item.outcome.reason,
+                    anchoring.shorten(item.outcome.quote or "", 100),
+                ),
+            )
+
+    def delete_rows(self, objs):
+        with services.changing():
+            for source in objs:
+                services.source_delete(source=source)
 
     def has_delete_permission(self, request, obj=None):
         """A source that claims cite may not be deleted (the database refuses it too)."""
@@ -168,7 +257,7 @@ def export_claims_csv(modeladmin, request, queryset):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
+class ClaimAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
     actions = [export_claims_csv, publish, unpublish]
     list_display = ["id", "statement", "date", "status", "published", "event"]
     list_filter = ["published", "status", YearListFilter, "tags", "citations__source", "people"]
@@ -187,7 +276,8 @@ class ClaimAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         """Saving from the history of a deleted claim recovers it, with its citations and conflicts."""
         recovering = change and not Claim.objects.filter(pk=obj.pk).exists()
-        super().save_model(request, obj, form, change)
+        obj._history_user = request.user
+        services.claim_save(claim=obj)
         if recovering:
             result = recovery.recover_dependents(obj)
             messages.success(
@@ -198,10 +288,13 @@ class ClaimAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
             for problem in result.skipped:
                 messages.warning(request, f"Not recovered: {problem}.")
 
+    def delete_rows(self, objs):
+        services.claims_delete(claims=objs)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         claim = form.instance
-        if claim.published and not Claim.objects.public().filter(pk=claim.pk).exists():
+        if claim.published and not Claim.objects.filter(pk=claim.pk).filter(evidence.public_rule()).exists():
             messages.warning(
                 request,
                 "This claim is published but no published source cites it yet, so the public pages do not show it. "
@@ -230,21 +323,46 @@ class ClaimAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
         return initial
 
 
+@admin.action(description="Accept the selected passages as they stand (reviewed)")
+def accept_passages(modeladmin, request, queryset):
+    accepted = services.citations_accept(citations=queryset)
+    modeladmin.message_user(request, f"Accepted {accepted} passage(s); they count as evidence again.")
+
+
 @admin.register(Citation)
-class CitationAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
-    list_display = ["id", "claim", "source", "start", "end"]
-    list_filter = ["source"]
+class CitationAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
+    """Also the review queue: filter on "needs review", then accept, re-target (edit the quote) or delete."""
+
+    actions = [accept_passages]
+    list_display = ["id", "claim", "source", "start", "end", "needs_review"]
+    list_filter = ["needs_review", "source"]
     search_fields = ["quote", "claim__statement"]
     autocomplete_fields = ["claim", "source"]
     list_select_related = ["claim", "source"]
+    fields = ["claim", "source", "quote", "start", "end", "needs_review", "prefix", "suffix", "text_sha256"]
+    readonly_fields = ["prefix", "suffix", "text_sha256"]
+
+    def save_model(self, request, obj, form, change):
+        obj._history_user = request.user
+        services.citation_save(citation=obj)
+
+    def delete_rows(self, objs):
+        services.citations_delete(citations=objs)
 
 
 @admin.register(Conflict)
-class ConflictAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
+class ConflictAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
     list_display = ["id", "from_claim", "to_claim", "note"]
     search_fields = ["note", "from_claim__statement", "to_claim__statement"]
     autocomplete_fields = ["from_claim", "to_claim"]
     list_select_related = ["from_claim", "to_claim"]
+
+    def save_model(self, request, obj, form, change):
+        obj._history_user = request.user
+        services.conflict_save(conflict=obj)
+
+    def delete_rows(self, objs):
+        services.conflicts_delete(conflicts=objs)
 
 
 @admin.register(Reference)

@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from . import anchoring
+from . import services
 from .models import Source
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -19,13 +19,13 @@ class SourceAdminForm(forms.ModelForm):
         model = Source
         fields = [
             "title", "slug", "publisher", "author", "kind", "published", "url", "tags", "notes", "is_published",
-            "text", "file_name",
+            "derived_from", "text", "file_name",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["text"].required = False
-        self.reanchored: list[tuple] = []  # (citation, start, end, quote) to write after the source is saved
+        self.text_change: services.TextChange | None = None  # how the citations follow a changed text
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")
@@ -58,27 +58,7 @@ class SourceAdminForm(forms.ModelForm):
             self.add_error("text", "Paste the text or upload a file.")
             return cleaned
         if self.instance.pk:
-            self._reanchor(cleaned["text"])
+            self.text_change = services.plan_text_change(self.instance, cleaned["text"])
+            if self.text_change.refused:
+                self.add_error("text", self.text_change.error())
         return cleaned
-
-    def _reanchor(self, new_text: str) -> None:
-        """Find every citation again in the new text, or refuse the save listing those that cannot be."""
-        old_text = Source.objects.only("text").get(pk=self.instance.pk).text
-        if old_text == new_text:
-            return
-        failures = []
-        for citation in self.instance.citations.select_related("claim").order_by("start"):
-            try:
-                found = anchoring.reanchor(old_text, new_text, citation.quote, citation.start)
-                self.reanchored.append((citation, found.start, found.end, citation.quote))
-            except anchoring.AnchorError as exc:
-                fuzzy = anchoring.fuzzy_find(new_text, citation.quote)
-                if fuzzy is not None:
-                    self.reanchored.append((citation, fuzzy.start, fuzzy.end, new_text[fuzzy.start : fuzzy.end]))
-                else:
-                    failures.append(f"citation {citation.pk} of claim {citation.claim_id} ({exc})")
-        if failures:
-            raise ValidationError(
-                "The new text would break citations; nothing was saved. Keep the cited passages, or edit those "
-                "claims first: " + "; ".join(failures)
-            )

@@ -2,9 +2,16 @@
 
 from django.conf import settings
 
+from core.canonical import absolute
+
 from .models import Claim
 
-URL_FIELD = {"name": "url", "type": "string", "description": "Absolute path of the item's page on this site."}
+URL_FIELD = {
+    "name": "url",
+    "type": "string",
+    "format": "uri",
+    "description": "Absolute URL of the item's page on the site (from its canonical origin, KB_BASE_URL).",
+}
 SLUGS = "Slugs joined with ';' (empty when none)."
 
 
@@ -55,7 +62,7 @@ def descriptor() -> dict:
         "licenses": [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
                       "path": "https://creativecommons.org/licenses/by/4.0/"}],
         "citation": f"Khrushchev KB contributors. Khrushchev's rise and fall (1953-1971): cited claims, "
-                    f"version {version}. Data package, /export/datapackage.json.",
+                    f"version {version}. Data package, {absolute('/export/datapackage.json')}.",
         "keywords": ["Khrushchev", "Soviet Union", "history", "claims", "citations", "EDTF"],
         "resources": [
             resource(
@@ -67,7 +74,8 @@ def descriptor() -> dict:
                      "constraints": {"required": True}},
                     *_date_fields("claim"),
                     {"name": "status", "type": "string", "description": "Derived: contested if it conflicts with "
-                     "another claim, else corroborated if two or more sources cite it, else single-source.",
+                     "another public claim, else corroborated if published sources of at least two independent "
+                     "origins cite it (citations under review not counted), else single-source.",
                      "constraints": {"required": True, "enum": list(Claim.Status.values)}},
                     {"name": "people", "type": "string", "description": "People the claim is about. " + SLUGS},
                     {"name": "event", "type": "string", "description": "Slug of the event it belongs to, if any."},
@@ -76,6 +84,10 @@ def descriptor() -> dict:
                     {"name": "source_files", "type": "string",
                      "description": "Original file names of those sources, joined with ';'."},
                     {"name": "citation_count", "type": "integer", "description": "Number of cited passages."},
+                    {"name": "independent_sources", "type": "integer", "description": "Independent origins "
+                     "among the published sources citing it: sources that derive from one another (a capture "
+                     "of a page and the page, a copy, a translation) count once; citations under review do "
+                     "not count.", "constraints": {"minimum": 0}},
                     URL_FIELD,
                 ],
                 "id",
@@ -97,8 +109,12 @@ def descriptor() -> dict:
                      "code points) in the source text.", "constraints": {"required": True, "minimum": 0}},
                     {"name": "end", "type": "integer", "description": "Offset just past the last character.",
                      "constraints": {"required": True, "minimum": 1}},
-                    {"name": "url", "type": "string", "description": "The highlighted passage on the source "
-                     "page: /sources/<slug>/#cite-<id>."},
+                    {"name": "needs_review", "type": "boolean", "trueValues": ["true"], "falseValues": ["false"],
+                     "description": "true when the source text changed and the passage was found only "
+                     "approximately (or its context changed): shown as under review, and not counted as "
+                     "corroboration until an editor has checked it."},
+                    {"name": "url", "type": "string", "format": "uri", "description": "The highlighted passage "
+                     "on the source page: <origin>/sources/<slug>/#cite-<id>."},
                 ],
                 "id",
                 [
@@ -119,10 +135,13 @@ def descriptor() -> dict:
                     {"name": "file_name", "type": "string", "description": "Original file name."},
                     {"name": "sha256", "type": "string", "description": "SHA-256 of the text as UTF-8.",
                      "constraints": {"pattern": "[0-9a-f]{64}"}},
+                    {"name": "derived_from", "type": "string", "description": "Slug of the source this text is "
+                     "a capture, copy, excerpt or translation of (empty when none): the two are one origin."},
                     {"name": "claim_count", "type": "integer", "description": "Claims citing it."},
                     URL_FIELD,
                 ],
                 "slug",
+                [{"fields": "derived_from", "reference": {"resource": "sources", "fields": "slug"}}],
             ),
             resource(
                 "people", "People", "Everyone the sources name.",

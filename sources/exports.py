@@ -1,12 +1,15 @@
 """Researcher exports: the CSV tables (a contract: columns and order are fixed) as streams of rows.
 
-One implementation serves the HTTP exports and ``manage.py export_kb``, so both
-give the same bytes. The two large tables (claims, citations) are read as plain
-value rows in one query each, the many-valued columns (people, tags, sources)
-gathered by the database with correlated ``GROUP_CONCAT`` / ``string_agg``
-subqueries and sorted here, streamed with ``.iterator(chunk_size=…)``: no model
-instances, memory bounded by the chunk size, and at 100,000 claims tens of
-thousands of rows per second (bench/RESULTS.md).
+One builder (``FILES`` and ``file_chunks``) serves the HTTP exports and
+``manage.py export_kb``, so both give the same bytes, drafts never included, and
+every URL in them is absolute, from the canonical origin (``KB_BASE_URL``).
+
+The two large tables (claims, citations) are read as plain value rows in one
+query each, the many-valued columns (people, tags, sources) gathered by the
+database with correlated ``GROUP_CONCAT`` / ``string_agg`` subqueries and
+sorted here, streamed with ``.iterator(chunk_size=…)``: no model instances,
+memory bounded by the chunk size, and at 100,000 claims tens of thousands of
+rows per second (bench/RESULTS.md).
 
 Exports are public: drafts never appear in them (``public=False`` is for the
 admin's "export selected", where editors see their drafts too).
@@ -18,8 +21,10 @@ gets a leading apostrophe, which spreadsheets show but never evaluate.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
+from functools import partial
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections
@@ -29,10 +34,12 @@ from django.db.models.lookups import In
 from django.urls import reverse
 from taggit.models import TaggedItem
 
+from core.canonical import absolute
 from events.models import Event
 from people.models import Person
 from people.querysets import public_claim_count
 
+from .evidence import independent_origins
 from .models import Citation, Claim, Source
 
 CHUNK = 2000
@@ -41,11 +48,12 @@ DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = {
     "claims": [
         "id", "statement", "date", "date_start", "date_end", "status", "people", "event", "tags",
-        "sources", "source_files", "citation_count", "url",
+        "sources", "source_files", "citation_count", "independent_sources", "url",
     ],
-    "citations": ["id", "claim_id", "source", "source_file", "quote", "start", "end", "url"],
+    "citations": ["id", "claim_id", "source", "source_file", "quote", "start", "end", "needs_review", "url"],
     "sources": [
-        "slug", "title", "publisher", "author", "kind", "published", "file_name", "sha256", "claim_count", "url",
+        "slug", "title", "publisher", "author", "kind", "published", "file_name", "sha256", "derived_from",
+        "claim_count", "url",
     ],
     "people": ["slug", "name", "aliases", "born", "died", "claim_count", "url"],
     "events": ["slug", "title", "date", "date_start", "date_end", "people", "claim_count", "url"],
@@ -122,8 +130,8 @@ def _split(value: str | None) -> list[str]:
 
 
 def _url_around(name: str, placeholder: str = "0") -> tuple[str, str]:
-    """The URL pattern's text before and after its one argument."""
-    head, tail = reverse(name, args=[placeholder]).rsplit(placeholder, 1)
+    """The absolute URL pattern's text before and after its one argument."""
+    head, tail = absolute(reverse(name, args=[placeholder])).rsplit(placeholder, 1)
     return head, tail
 
 
@@ -148,6 +156,7 @@ def claim_values(claims, citations=None):
             sources_=_gathered(cited, "claim", "source__slug"),
             files_=_gathered(cited, "claim", "source__file_name"),
             cited_=Subquery(cited.values("claim").annotate(n=Count("pk")).values("n")[:1]),
+            origins_=independent_origins("pk"),
         )
         .values_list(
             "id",
@@ -162,6 +171,7 @@ def claim_values(claims, citations=None):
             "sources_",
             "files_",
             "cited_",
+            "origins_",
         )  # fmt: skip
     )
 
@@ -169,18 +179,17 @@ def claim_values(claims, citations=None):
 def claim_rows(claims, citations=None) -> Iterator[list]:
     rows = claim_values(claims, citations)
     url = _url_maker("sources:claim-detail")
-    for pk, statement, date, lower, upper, status, event, people, tags, sources, files, cited_count in rows.iterator(
-        chunk_size=CHUNK
-    ):
+    for row in rows.iterator(chunk_size=CHUNK):
+        pk, statement, date, lower, upper, status, event, people, tags, sources, files, cited_count, origins = row
         yield [
             pk, statement, date, iso(lower), iso(upper), status, joined(_split(people)), event or "",
-            joined(_split(tags)), joined(_split(sources)), joined(_split(files)), cited_count or 0, url(pk),
+            joined(_split(tags)), joined(_split(sources)), joined(_split(files)), cited_count or 0, origins, url(pk),
         ]  # fmt: skip
 
 
 def citation_values(citations):
     """The citations table as value rows, in one query."""
-    columns = ["id", "claim_id", "source__slug", "source__file_name", "quote", "start", "end"]
+    columns = ["id", "claim_id", "source__slug", "source__file_name", "quote", "start", "end", "needs_review"]
     return citations.order_by("id").values_list(*columns)
 
 
@@ -211,7 +220,9 @@ def citation_line_values(citations):
     url = Concat(Value(head), slug, Value(tail + "#cite-"), Cast("id", TextField()), output_field=TextField())
     cells = [
         [Cast("id", TextField())], [Cast("claim_id", TextField())], _csv_cell(slug), _csv_cell(F("source__file_name")),
-        _csv_cell(F("quote")), [Cast("start", TextField())], [Cast("end", TextField())], _csv_cell(url),
+        _csv_cell(F("quote")), [Cast("start", TextField())], [Cast("end", TextField())],
+        [Case(When(needs_review=True, then=Value("true")), default=Value("false"), output_field=TextField())],
+        _csv_cell(url),
     ]  # fmt: skip
     parts = [part for i, cell in enumerate(cells) for part in ([Value(",")] if i else []) + cell]
     return citations.order_by("id").annotate(csv_line=Concat(*parts, output_field=TextField())).values_list("csv_line")
@@ -250,24 +261,28 @@ def _from_copy_text(data: bytes) -> str:
 
 def citation_rows(citations) -> Iterator[list]:
     source_url = _url_maker("sources:detail", "slug")
-    for pk, claim_id, slug, file_name, quote, start, end in citation_values(citations).iterator(chunk_size=CHUNK):
-        yield [pk, claim_id, slug, file_name, quote, start, end, f"{source_url(slug)}#cite-{pk}"]
+    for pk, claim_id, slug, file_name, quote, start, end, review in citation_values(citations).iterator(
+        chunk_size=CHUNK
+    ):
+        yield [pk, claim_id, slug, file_name, quote, start, end, BOOLEAN[review], f"{source_url(slug)}#cite-{pk}"]
 
 
 def source_rows(sources=None) -> Iterator[list]:
     queryset = (sources if sources is not None else Source.objects.public()).defer("text", "notes")
-    queryset = queryset.with_claim_counts().order_by("slug")
+    # The source it derives from is named only when that one is public too: no draft's slug in an export.
+    parent = Case(When(derived_from__is_published=True, then=F("derived_from__slug")), default=Value(""))
+    queryset = queryset.with_claim_counts().annotate(derived_from_slug=parent).order_by("slug")
     for s in queryset.iterator(chunk_size=CHUNK):
         yield [
-            s.slug, s.title, s.publisher, s.author, s.kind, s.published, s.file_name, s.sha256, s.claim_count,
-            s.get_absolute_url(),
+            s.slug, s.title, s.publisher, s.author, s.kind, s.published, s.file_name, s.sha256,
+            s.derived_from_slug or "", s.claim_count, absolute(s.get_absolute_url()),
         ]  # fmt: skip
 
 
 def person_rows() -> Iterator[list]:
     queryset = Person.objects.annotate(claim_count=public_claim_count()).defer("bio").order_by("slug")
     for p in queryset.iterator(chunk_size=CHUNK):
-        yield [p.slug, p.name, joined(p.alias_list), p.born, p.died, p.claim_count, p.get_absolute_url()]
+        yield [p.slug, p.name, joined(p.alias_list), p.born, p.died, p.claim_count, absolute(p.get_absolute_url())]
 
 
 def event_rows() -> Iterator[list]:
@@ -280,8 +295,11 @@ def event_rows() -> Iterator[list]:
     for e in queryset.iterator(chunk_size=CHUNK):
         yield [
             e.slug, e.title, e.date, iso(e.date_lower), iso(e.date_upper),
-            joined(sorted(p.slug for p in e.people.all())), e.claim_count, e.get_absolute_url(),
+            joined(sorted(p.slug for p in e.people.all())), e.claim_count, absolute(e.get_absolute_url()),
         ]  # fmt: skip
+
+
+BOOLEAN = {True: "true", False: "false"}
 
 
 def table_lines(table: str, claims=None, *, public: bool = True) -> Iterator[str]:
@@ -305,3 +323,82 @@ def table_lines(table: str, claims=None, *, public: bool = True) -> Iterator[str
     if table == "events":
         return csv_lines(table, event_rows())
     raise KeyError(table)
+
+
+# --------------------------------------------------------------------------- JSON and the list of files
+
+
+def claims_json(claims=None) -> Iterator[str]:
+    """Public claims with their citations nested, for programs: a JSON array, streamed in chunks."""
+    from django.db.models import Prefetch
+
+    from .querysets import cited_passages
+
+    claims = (claims if claims is not None else Claim.objects.all()).public()
+    queryset = (
+        claims.select_related("event")
+        .annotate(origins_=independent_origins("pk"))
+        .prefetch_related(
+            "people", "tags",
+            Prefetch("conflicts", queryset=Claim.objects.public().only("id")),
+            Prefetch("citations", queryset=cited_passages().order_by("id")),
+        )
+        .order_by("id")
+    )  # fmt: skip
+    yield "[\n"
+    first = True
+    for claim in queryset.iterator(chunk_size=CHUNK):
+        item = {
+            "id": claim.pk,
+            "statement": claim.statement,
+            "date": claim.date,
+            "date_start": iso(claim.date_lower) or None,
+            "date_end": iso(claim.date_upper) or None,
+            "status": claim.status,
+            "independent_sources": claim.origins_,
+            "people": sorted(p.slug for p in claim.people.all()),
+            "event": claim.event.slug if claim.event else None,
+            "tags": sorted(t.slug for t in claim.tags.all()),
+            "conflicts_with": sorted(c.pk for c in claim.conflicts.all()),
+            "note": claim.note,
+            "url": absolute(claim.get_absolute_url()),
+            "citations": [
+                {
+                    "id": c.pk,
+                    "source": c.source.slug,
+                    "source_file": c.source.file_name,
+                    "quote": c.quote,
+                    "start": c.start,
+                    "end": c.end,
+                    "needs_review": c.needs_review,
+                    "url": absolute(c.get_absolute_url()),
+                }
+                for c in claim.citations.all()
+            ],
+        }
+        yield ("" if first else ",\n") + json.dumps(item, ensure_ascii=False)
+        first = False
+    yield "\n]\n"
+
+
+def datapackage_json() -> Iterator[str]:
+    from .datapackage import descriptor
+
+    yield json.dumps(descriptor(), indent=2, ensure_ascii=False)
+
+
+# Every export file: name -> (media type, whether the claim filters apply, its chunks given a claims queryset).
+FILES = {
+    **{
+        f"{table}.csv": ("text/csv; charset=utf-8", table in ("claims", "citations"), partial(table_lines, table))
+        for table in COLUMNS
+    },
+    "claims.json": ("application/json", True, claims_json),
+    "datapackage.json": ("application/json", False, lambda claims=None: datapackage_json()),
+}
+
+
+def file_chunks(name: str, claims=None) -> Iterator[str]:
+    """The text of one export file, in chunks: the same for HTTP and ``export_kb``; only public data."""
+    _, filtered, chunks = FILES[name]
+    return chunks(claims if filtered else None)

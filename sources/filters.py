@@ -18,6 +18,7 @@ from people import edtf_dates
 from people.models import Person
 
 from .models import Claim, Source
+from .querysets import public_tags
 
 PARAMS = ("person", "event", "tag", "source", "status", "from", "to", "q")
 MAX_Q = 200
@@ -47,7 +48,7 @@ class ClaimFilters:
             ("person", Person.objects.all(), "person"),
             ("event", Event.objects.all(), "event"),
             ("source", Source.objects.public(), "source"),
-            ("tag", Tag.objects.all(), "tag"),
+            ("tag", public_tags(), "tag"),
         )
         for name, queryset, label in lookups:
             if name in f.raw:
@@ -150,11 +151,11 @@ def _compute_choices() -> dict:
     return {
         "people": _choices(Person.objects.all(), ["slug", "name"], public_claim_count(), "name"),
         "events": _choices(Event.objects.all(), ["slug", "title", "date"], public_claim_count(), "date_lower"),
-        "tags": _choices(Tag.objects.all(), ["slug", "name"], Count("taggit_taggeditem_items"), "name"),
+        "tags": _choices(public_tags(), ["slug", "name"], Count("taggit_taggeditem_items"), "name"),
         "sources": _choices(
             Source.objects.public(),
             ["slug", "title"],
-            Count("citations__claim", filter=Q(citations__claim__published=True), distinct=True),
+            Count("citations__claim", filter=Q(citations__claim__is_public=True), distinct=True),
             "file_name",
         ),
     }

@@ -25,11 +25,10 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from caching import versioning
 from events.models import Event
 from people.models import Person
 
-from . import anchoring
+from . import anchoring, services
 from .models import Citation, Claim, Conflict, Figure, Reference, Source
 
 LINE = "__line__"
@@ -103,7 +102,7 @@ SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
     # kind: (required keys, optional keys)
     "source": (
         {"slug", "file", "title"},
-        {"publisher", "author", "kind", "published", "url", "notes", "tags", "references", "figures"},
+        {"publisher", "author", "kind", "published", "url", "notes", "tags", "references", "figures", "derived_from"},
     ),
     "reference": ({"title"}, {"url"}),
     "figure": ({"file_name"}, {"caption"}),
@@ -206,11 +205,12 @@ class Validated:
     base: Path
     people: list[tuple[dict[str, Any], list[str]]]  # (fields, tags)
     events: list[tuple[dict[str, Any], list[str], list[str]]]  # (fields, people slugs, tags)
-    sources: list[tuple[dict[str, Any], list[str], list[dict], list[dict]]]  # fields, tags, refs, figures
+    # fields, tags, references, figures, the slug of the source it derives from (or None)
+    sources: list[tuple[dict[str, Any], list[str], list[dict], list[dict], str | None]]
     claims: list[ValidClaim]
     conflicts: dict[frozenset[str], str]  # {claim key pair: note}
-    # Citations outside the fixtures on sources whose text changes: {citation id: (start, end)}
-    reanchored: dict[int, tuple[int, int]]
+    # Citations made outside the fixtures on sources whose text changes: {citation id: how it follows}
+    reanchored: dict[int, anchoring.Followed]
 
 
 class _Validator:
@@ -422,7 +422,22 @@ class _Validator:
                 self.model_fields(sub, "figure", values["file_name"], Figure, values)
                 figures.append(values)
             texts[str(slug)] = text
-            out.append((fields, self.str_list(r, "source", slug, r.data, "tags"), references, figures))
+            derived_from = self.text(r, "source", slug, r.data, "derived_from") or None
+            out.append((fields, self.str_list(r, "source", slug, r.data, "tags"), references, figures, derived_from))
+        parents = {fields["slug"]: parent for fields, *_, parent in out}
+        for fields, *_, parent in out:
+            record = seen[fields["slug"]]
+            if parent is None:
+                continue
+            if parent not in parents:
+                self.error(record, "source", fields["slug"], f"derived_from: unknown source slug {parent!r}")
+                continue
+            chain, current = [fields["slug"]], parent
+            while current is not None and current not in chain:
+                chain.append(current)
+                current = parents.get(current)
+            if current is not None:
+                self.error(record, "source", fields["slug"], "derived_from: a cycle (" + " → ".join(chain) + ")")
         return out, texts
 
     def validate_claims(self, person_slugs, event_slugs, texts):
@@ -535,8 +550,9 @@ class _Validator:
         return out
 
     def reanchor_foreign_citations(self, texts: dict[str, str], fixture_keys: set[str]):
-        """Citations made outside the fixtures must follow a source text that the import changes."""
-        moved: dict[int, tuple[int, int]] = {}
+        """Citations made outside the fixtures follow a source text that the import changes (never silently
+        to other words: see ``anchoring.follow``), or the import is refused."""
+        moved: dict[int, anchoring.Followed] = {}
         changed = {s.slug: s for s in Source.objects.filter(slug__in=list(texts)) if s.text != texts[s.slug]}
         if not changed:
             return moved
@@ -546,16 +562,20 @@ class _Validator:
             .select_related("source", "claim")
         )
         for citation in foreign:
-            slug = citation.source.slug
-            try:
-                found = anchoring.reanchor(changed[slug].text, texts[slug], citation.quote, citation.start)
-            except anchoring.AnchorError as exc:
+            source = changed[citation.source.slug]
+            context = (citation.prefix, citation.suffix) if citation.text_sha256 == source.sha256 else (None, None)
+            followed = anchoring.follow(source.text, texts[source.slug], citation.quote, citation.start, *context)
+            if followed.outcome == anchoring.REFUSED:
+                closest = (
+                    f"; the closest passage is {anchoring.shorten(followed.closest)!r}" if followed.closest else ""
+                )
                 self.errors.append(
-                    f"source {slug!r}: the new text breaks citation {citation.pk} of claim "
-                    f"{citation.claim_id} (made outside the fixtures): {exc}"
+                    f"source {source.slug!r}: the new text breaks citation {citation.pk} of claim "
+                    f"{citation.claim_id} (made outside the fixtures): {followed.reason}: "
+                    f"{anchoring.shorten(citation.quote)!r}{closest}"
                 )
                 continue
-            moved[citation.pk] = (found.start, found.end)
+            moved[citation.pk] = followed
         return moved
 
 
@@ -584,45 +604,69 @@ def _sync_tags(obj, names: list[str]) -> bool:
     return True
 
 
-def _upsert(model, existing: dict, key: str, values: dict, counts: Counts):
+def _upsert(model, existing: dict, key: str, values: dict, counts: Counts, save=None):
+    """Create or update the row keyed ``values[key]``; returns (object, whether it was saved)."""
+    save = save or (lambda obj: obj.save())
     obj = existing.get(values[key])
     if obj is None:
         obj = model(**values)
         obj.full_clean(validate_unique=False, validate_constraints=False)
-        obj.save()
+        save(obj)
         counts.created += 1
         return obj, True
     if _apply(obj, values):
         obj.full_clean(validate_unique=False, validate_constraints=False)
-        obj.save()
+        save(obj)
         counts.updated += 1
         return obj, True
     return obj, False
 
 
+def _count(counts: Counts, saved: bool, changed: bool) -> None:
+    """Count an object whose own row ``saved`` says whether it was written, and ``changed`` its relations."""
+    if not saved:
+        if changed:
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+
+
 def write(data: Validated, *, progress: Callable[..., None] | None = None, prune: bool = False) -> ImportReport:
-    """Apply validated fixtures. Call inside a transaction (``import_fixtures`` does).
+    """Apply validated fixtures, through the write layer, as one batch (derived values refreshed once).
 
     ``progress(message, step=False)`` hears a summary after each phase, and
     ``step=True`` messages while a long list of claims is written.
     """
     report = ImportReport()
     say = progress or (lambda message, step=False: None)
+    with services.changing() as touched:
+        people = _write_people(data, report)
+        say(f"people: {report.counts['people']}")
+        events = _write_events(data, report, people)
+        say(f"events: {report.counts['events']}")
+        sources = _write_sources(data, report, touched)
+        say(f"sources: {report.counts['sources']}")
+        _follow_changed_texts(data, report)
+        claims = _write_claims(data, report, people, events, sources, say)
+        say(f"claims: {report.counts['claims']}")
+        _sync_conflicts(data.conflicts, claims, report.counts["conflicts"])
+        say(f"conflicts: {report.counts['conflicts']}")
+        _stale_claims(claims, report, prune)
+    return report
 
-    # People
+
+def _write_people(data: Validated, report: ImportReport) -> dict[str, Person]:
     counts = report.counts["people"]
     existing = {p.slug: p for p in Person.objects.prefetch_related("tags")}
     people: dict[str, Person] = {}
     for fields, tags in data.people:
         obj, saved = _upsert(Person, existing, "slug", fields, counts)
-        if _sync_tags(obj, tags) and not saved:
-            counts.updated += 1
-        elif not saved:
-            counts.unchanged += 1
+        _count(counts, saved, _sync_tags(obj, tags))
         people[obj.slug] = obj
-    say(f"people: {counts}")
+    return people
 
-    # Events
+
+def _write_events(data: Validated, report: ImportReport, people: dict[str, Person]) -> dict[str, Event]:
     counts = report.counts["events"]
     existing = {e.slug: e for e in Event.objects.prefetch_related("tags", "people")}
     events: dict[str, Event] = {}
@@ -633,39 +677,60 @@ def write(data: Validated, *, progress: Callable[..., None] | None = None, prune
         if {p.pk for p in obj.people.all()} != wanted:
             obj.people.set(wanted)
             changed = True
-        if not saved:
-            if changed:
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
+        _count(counts, saved, changed)
         events[obj.slug] = obj
-    say(f"events: {counts}")
+    return events
 
-    # Sources, with their references and figures
+
+def _write_sources(data: Validated, report: ImportReport, touched: services.Touched) -> dict[str, Source]:
+    """Sources with their references and figures; then each one's ``derived_from`` (it may name a later one).
+
+    The texts are written as they are: the citations that follow them are
+    written next, by ``_follow_changed_texts`` (made in the admin) and
+    ``_sync_citations`` (the fixtures' own).
+    """
     counts = report.counts["sources"]
     existing = {s.slug: s for s in Source.objects.prefetch_related("tags", "references", "figures")}
     sources: dict[str, Source] = {}
-    for fields, tags, references, figures in data.sources:
+    written: dict[str, list[bool]] = {}  # slug: [its row saved, its relations changed]
+    for fields, tags, references, figures, _parent in data.sources:
         obj, saved = _upsert(Source, existing, "slug", fields, counts)
-        changed = _sync_tags(obj, tags)
-        if not saved:
-            if changed:
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
+        written[obj.slug] = [saved, _sync_tags(obj, tags)]
         sources[obj.slug] = obj
         _sync_children(obj.references.all(), Reference, obj, "position", references, report.counts["references"])
         _sync_children(obj.figures.all(), Figure, obj, "file_name", figures, report.counts["figures"])
-    say(f"sources: {counts}")
+    for fields, *_, parent in data.sources:
+        obj = sources[fields["slug"]]
+        parent_id = sources[parent].pk if parent else None
+        if obj.derived_from_id != parent_id:
+            obj.derived_from_id = parent_id
+            obj.save(update_fields=["derived_from", "updated_at"])
+            written[obj.slug][1] = True
+            touched.origins = True
+    for saved, changed in written.values():
+        _count(counts, saved, changed)
+    if any(source.origin_id is None for source in sources.values()):
+        touched.origins = True
+    return sources
 
-    # Citations made outside the fixtures follow their source's new text.
+
+def _follow_changed_texts(data: Validated, report: ImportReport) -> None:
+    """Citations made outside the fixtures follow their source's new text (checked by the validator)."""
     for citation in Citation.objects.filter(pk__in=list(data.reanchored)).select_related("source", "claim"):
-        citation.start, citation.end = data.reanchored[citation.pk]
-        citation.full_clean(validate_unique=False)
-        citation.save()
-        report.notes.append(f"re-anchored citation {citation.pk} of claim {citation.claim_id} (made in the admin)")
+        followed = data.reanchored[citation.pk]
+        citation.start, citation.end, citation.quote = followed.start, followed.end, followed.quote
+        review = followed.outcome == anchoring.REVIEW
+        services.citation_save(citation=citation, reviewed=False if review else None)
+        if review:
+            report.notes.append(
+                f"citation {citation.pk} of claim {citation.claim_id} (made in the admin) needs review: "
+                f"{followed.reason}"
+            )
+        else:
+            report.notes.append(f"re-anchored citation {citation.pk} of claim {citation.claim_id} (made in the admin)")
 
-    # Claims and their citations
+
+def _write_claims(data, report, people, events, sources, say) -> dict[str, Claim]:
     counts = report.counts["claims"]
     cite_counts = report.counts["citations"]
     existing = {
@@ -675,38 +740,33 @@ def write(data: Validated, *, progress: Callable[..., None] | None = None, prune
     total = len(data.claims)
     for n, vc in enumerate(data.claims, start=1):
         values = dict(vc.fields, event=events[vc.event] if vc.event else None)
-        obj, saved = _upsert(Claim, existing, "key", values, counts)
+        obj, saved = _upsert(
+            Claim, existing, "key", values, counts, save=lambda claim: services.claim_save(claim=claim)
+        )
         changed = _sync_tags(obj, vc.tags)
         wanted = {people[s].pk for s in vc.people}
         if {p.pk for p in obj.people.all()} != wanted:
             obj.people.set(wanted)
             changed = True
         changed |= _sync_citations(obj, vc.citations, sources, cite_counts)
-        if not saved:
-            if changed:
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
+        _count(counts, saved, changed)
         claims[obj.key] = obj
         if total >= 200 and n % 100 == 0:
             say(f"claims: {n}/{total}", step=True)
-    say(f"claims: {counts}")
+    return claims
 
-    _sync_conflicts(data.conflicts, claims, report.counts["conflicts"])
-    say(f"conflicts: {report.counts['conflicts']}")
 
+def _stale_claims(claims: dict[str, Claim], report: ImportReport, prune: bool) -> None:
+    """Claims with a fixture key that the fixtures no longer hold: reported, or deleted with ``--prune``."""
     stale = Claim.objects.filter(key__isnull=False).exclude(key__in=list(claims)).order_by("key")
     if prune:
-        for claim in stale:
-            claim.delete()  # its history keeps it recoverable
-            counts.deleted += 1
+        report.counts["claims"].deleted += services.claims_delete(claims=list(stale))  # history keeps them
     elif stale.exists():
         keys = list(stale.values_list("key", flat=True)[:10])
         report.notes.append(
             f"{stale.count()} claim(s) with a fixture key are no longer in the fixtures and were left as they are "
             f"(run with --prune to delete them): {', '.join(keys)}"
         )
-    return report
 
 
 def _sync_children(current_qs, model, parent: Source, key: str, wanted: list[dict], counts: Counts) -> None:
@@ -730,7 +790,11 @@ def _sync_children(current_qs, model, parent: Source, key: str, wanted: list[dic
 
 
 def _sync_citations(claim: Claim, wanted: list[ValidCitation], sources: dict[str, Source], counts: Counts) -> bool:
-    """Make a fixture claim's citations exactly the fixture's; returns whether anything changed."""
+    """Make a fixture claim's citations exactly the fixture's; returns whether anything changed.
+
+    A citation whose source text changed around it keeps its row, with its
+    recorded context brought up to date.
+    """
     current = {(c.source_id, c.start, c.end): c for c in claim.citations.all()}
     changed = False
     for vc in wanted:
@@ -738,21 +802,23 @@ def _sync_citations(claim: Claim, wanted: list[ValidCitation], sources: dict[str
         obj = current.pop((source.pk, vc.start, vc.end), None)
         if obj is None:
             obj = Citation(claim=claim, source=source, quote=vc.quote, start=vc.start, end=vc.end)
-            obj.full_clean(validate_unique=False)
-            obj.save()
+            services.citation_save(citation=obj)
             counts.created += 1
             changed = True
-        elif obj.quote != vc.quote:
+        elif obj.quote != vc.quote or obj.needs_review:
             obj.quote = vc.quote
             obj.source = source
-            obj.full_clean(validate_unique=False)
-            obj.save()
+            services.citation_save(citation=obj, reviewed=True)
             counts.updated += 1
             changed = True
+        elif obj.text_sha256 != source.sha256:  # the text changed around it: the same words, a new context
+            obj.source = source
+            services.citation_save(citation=obj)
+            counts.unchanged += 1
         else:
             counts.unchanged += 1
     for obj in current.values():
-        obj.delete()
+        services.citation_delete(citation=obj)
         counts.deleted += 1
         changed = True
     return changed
@@ -769,24 +835,17 @@ def _sync_conflicts(wanted: dict[frozenset[str], str], claims: dict[str, Claim],
         a, b = sorted(pair)
         link = current.pop(pair, None)
         if link is None:
-            link = Conflict(from_claim=claims[a], to_claim=claims[b], note=note)
-            link.full_clean(validate_unique=False)
-            link.save()
+            services.conflict_save(conflict=Conflict(from_claim=claims[a], to_claim=claims[b], note=note))
             counts.created += 1
         elif link.note != note:
             link.note = note
-            link.full_clean(validate_unique=False)
-            link.save()
+            services.conflict_save(conflict=link)
             counts.updated += 1
         else:
             counts.unchanged += 1
-    for link in current.values():
-        link.delete()
-        counts.deleted += 1
-
-
-class _DryRun(Exception):
-    pass
+    if current:
+        services.conflicts_delete(conflicts=list(current.values()))
+        counts.deleted += len(current)
 
 
 def import_fixtures(
@@ -794,14 +853,9 @@ def import_fixtures(
 ) -> ImportReport:
     """Validate everything, then write everything in one transaction (rolled back for a dry run)."""
     data = validate(load_fixtures(path))
-    report = ImportReport(dry_run=dry_run)
-    try:
-        with transaction.atomic(), versioning.one_bump():
-            written = write(data, progress=progress, prune=prune)
-            if dry_run:
-                report.counts, report.notes = written.counts, written.notes
-                raise _DryRun
-    except _DryRun:
-        return report
-    written.dry_run = False
-    return written
+    with transaction.atomic():
+        report = write(data, progress=progress, prune=prune)
+        report.dry_run = dry_run
+        if dry_run:
+            transaction.set_rollback(True)
+    return report

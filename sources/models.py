@@ -2,6 +2,10 @@
 
 The top content app: stands on ``people`` and ``events``. The invariant everything
 rests on: ``citation.source.text[citation.start:citation.end] == citation.quote``.
+
+Models hold fields and their validation (``clean()``, constraints); what must stay
+true across rows (conflict mirrors, derived statuses, re-anchoring) is kept by the
+write layer, ``sources/services.py``, through which every path writes.
 """
 
 import hashlib
@@ -19,7 +23,9 @@ from people.dating import EDTF_HELP, EDTFDatedModel, validate_edtf
 from people.models import Person
 
 from . import anchoring
-from .querysets import CitationQuerySet, ClaimQuerySet, ConflictQuerySet, SourceQuerySet, public_claim
+from .querysets import CitationQuerySet, ClaimQuerySet, ConflictQuerySet, SourceQuerySet
+
+CONTEXT_CHARS = 32  # characters of context kept on each side of a quote, as in the W3C TextQuoteSelector
 
 
 def text_sha256(text: str) -> str:
@@ -59,6 +65,24 @@ class Source(models.Model):
         help_text="Untick to keep the source as a draft: it and its citations stay off every public page, "
         "search and export until it is published.",
     )
+    derived_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="derivatives",
+        help_text="If this text is a capture, copy, excerpt or translation of another source, that source: "
+        "the two then count as one origin, and their agreement does not corroborate a claim.",
+    )
+    origin = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Derived: the first source of the derived-from chain (itself when it derives from none).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -72,14 +96,26 @@ class Source(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.sha256 = text_sha256(self.text)
-        was_published = _stored_value(self, "is_published")
+        self.sha256 = text_sha256(self.text)  # a property of the text, like a date's bounds: not domain logic
         super().save(*args, **kwargs)
-        if was_published is not None and was_published != self.is_published:
-            refresh_statuses_around(Claim.objects.filter(citations__source=self).values("pk"))
 
     def get_absolute_url(self) -> str:
         return reverse("sources:detail", args=[self.slug])
+
+    def clean(self):
+        """No derived-from cycle (a source cannot be a copy of its own copy)."""
+        if self.derived_from_id is None:
+            return
+        if self.pk is not None and self.derived_from_id == self.pk:
+            raise ValidationError({"derived_from": "A source cannot derive from itself."})
+        seen, current = set(), self.derived_from
+        while current is not None and current.pk not in seen:
+            if self.pk is not None and current.pk == self.pk:
+                raise ValidationError(
+                    {"derived_from": f"“{self.derived_from}” already derives from this source: that would be a cycle."}
+                )
+            seen.add(current.pk)
+            current = current.derived_from
 
 
 class Reference(models.Model):
@@ -163,6 +199,13 @@ class Claim(EDTFDatedModel):
         db_index=True,
         help_text="Derived from the conflicts and citations, never typed in.",
     )
+    is_public = models.BooleanField(
+        default=False,
+        editable=False,
+        db_index=True,
+        help_text="Derived: published, and cited by a published source. Every public page, search and export "
+        "reads this one flag (the rule is in sources/evidence.py).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -179,66 +222,13 @@ class Claim(EDTFDatedModel):
     def get_absolute_url(self) -> str:
         return reverse("sources:claim-detail", args=[self.pk])
 
-    def save(self, *args, **kwargs):
-        was_published = _stored_value(self, "published")
-        super().save(*args, **kwargs)
-        if was_published is not None and was_published != self.published:
-            refresh_statuses_around([self.pk])
-
     def derived_status(self) -> str:
-        """The status the public sees (two or three queries).
+        """The status the evidence gives today (a few queries); the stored ``status`` must always equal it."""
+        from .evidence import derived_statuses
 
-        Only what is published counts: a conflict with a draft claim, or a
-        citation in a draft source, must not show through the status.
-        """
         if self.pk is None:
             return self.Status.SINGLE_SOURCE
-        if Conflict.objects.filter(public_claim("to_claim"), from_claim=self).exists():
-            return self.Status.CONTESTED
-        if self.citations.filter(source__is_published=True).values("source").distinct().count() >= 2:
-            return self.Status.CORROBORATED
-        return self.Status.SINGLE_SOURCE
-
-    def refresh_status(self) -> bool:
-        """Store the derived status if it changed; returns whether it did.
-
-        Written with ``update()`` so that a derived value never creates a history
-        record of its own: history keeps what people changed.
-        """
-        status = self.derived_status()
-        if status == self.status:
-            return False
-        self.status = status
-        Claim.objects.filter(pk=self.pk).update(status=status)
-        return True
-
-
-def _stored_value(obj, field: str):
-    """The value of ``field`` in the database before this save, or None for a new object."""
-    if obj.pk is None or obj._state.adding:
-        return None
-    return type(obj).objects.filter(pk=obj.pk).values_list(field, flat=True).first()
-
-
-def refresh_statuses_around(claim_ids) -> int:
-    """Recompute the stored status of some claims and of the claims they conflict with; returns how many changed.
-
-    Whether a claim is public decides its partners' status (a conflict with a
-    claim the public cannot see does not make a claim "contested").
-    """
-    claims = Claim.objects.filter(Q(pk__in=claim_ids) | Q(conflict_links__to_claim__in=claim_ids))
-    return sum(claim.refresh_status() for claim in claims.distinct().only("id", "status"))
-
-
-def set_published(queryset, value: bool) -> int:
-    """Publish or unpublish many sources or claims at once, keeping every status true; returns how many changed."""
-    field = "is_published" if queryset.model is Source else "published"
-    changed = 0
-    for obj in queryset.exclude(**{field: value}):
-        setattr(obj, field, value)
-        obj.save()
-        changed += 1
-    return changed
+        return derived_statuses([self.pk]).get(self.pk, self.Status.SINGLE_SOURCE)
 
 
 class Citation(models.Model):
@@ -253,6 +243,20 @@ class Citation(models.Model):
         "needed only when the quote occurs more than once.",
     )
     end = models.PositiveIntegerField(blank=True, help_text="Offset just past the quote's last character (computed).")
+    # The context the quote was verified in (W3C TextQuoteSelector's prefix and suffix) and the text it was
+    # verified against: when the source text changes, these decide whether the citation may follow silently.
+    prefix = models.CharField(max_length=CONTEXT_CHARS, blank=True, editable=False)
+    suffix = models.CharField(max_length=CONTEXT_CHARS, blank=True, editable=False)
+    text_sha256 = models.CharField(
+        "verified against", max_length=64, blank=True, editable=False, help_text="SHA-256 of the source text."
+    )
+    needs_review = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="Set when the source text changed and the passage could only be found approximately (or its "
+        "context changed): it does not count towards corroboration until an editor has checked it. Untick once "
+        "you have checked (or corrected) the quote.",
+    )
 
     history = HistoricalRecords()
     objects = CitationQuerySet.as_manager()
@@ -268,12 +272,14 @@ class Citation(models.Model):
     def __str__(self) -> str:
         return f"{self.source.slug} [{self.start}:{self.end}]"
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        refresh_statuses_around([self.claim_id])
-
     def get_absolute_url(self) -> str:
         return f"{self.source.get_absolute_url()}#cite-{self.pk}"
+
+    def verified_context(self, text: str) -> None:
+        """Record the context and text the quote stands in now (after it was checked against ``text``)."""
+        self.prefix = text[max(0, self.start - CONTEXT_CHARS) : self.start]
+        self.suffix = text[self.end : self.end + CONTEXT_CHARS]
+        self.text_sha256 = text_sha256(text)
 
     def anchor_quote(self, start: int | None = None) -> None:
         """Set ``start``/``end`` from the quote; raises ValidationError naming the problem."""
@@ -307,8 +313,8 @@ class Conflict(models.Model):
     """Two claims that cannot both be true, with the editorial note explaining why.
 
     Stored both ways (a->b and b->a), as Django's symmetrical many-to-many
-    expects; saving or deleting one direction does the same to its mirror, so
-    the pair always carries one note.
+    expects; the write layer (``sources/services.py``) saves and deletes both
+    directions together, so the pair always carries one note.
     """
 
     from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="conflict_links")
@@ -327,27 +333,6 @@ class Conflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_claim_id} ⟷ {self.to_claim_id}"
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        mirror = Conflict.objects.filter(from_claim_id=self.to_claim_id, to_claim_id=self.from_claim_id).first()
-        if mirror is None:
-            Conflict(from_claim_id=self.to_claim_id, to_claim_id=self.from_claim_id, note=self.note).save_one_way()
-        elif mirror.note != self.note:
-            mirror.note = self.note
-            mirror.save_one_way()
-        self.from_claim.refresh_status()
-        self.to_claim.refresh_status()
-
-    def save_one_way(self):
-        super().save()
-
-    def delete(self, *args, **kwargs):
-        mirror = Conflict.objects.filter(from_claim_id=self.to_claim_id, to_claim_id=self.from_claim_id).first()
-        result = super().delete(*args, **kwargs)
-        if mirror is not None:
-            models.Model.delete(mirror)
-        return result
 
     def clean(self):
         if not (self.note or "").strip():

@@ -4,10 +4,12 @@ Views never add ``select_related`` / ``prefetch_related`` of their own: a page's
 query count is decided here, where a test pins it.
 
 Publishing: ``public()`` on each queryset is what every public page, search and
-export starts from. A draft source is invisible with its citations; a draft
-claim is invisible; a published claim is visible only while a published source
-cites it (so no public claim is ever without evidence). The ``for_*`` methods
-filter what they prefetch the same way.
+export starts from. Whether a claim is public is decided by one rule
+(``sources/evidence.py``) and stored in ``Claim.is_public`` by the write layer;
+everything else here follows from that flag and ``Source.is_published``: a
+citation is public when its claim is public and its source published, a
+conflict when both its claims are public, a tag when something public carries
+it. The ``for_*`` methods filter what they prefetch the same way.
 """
 
 from django.db import models
@@ -15,7 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
 
 def public_citations():
-    """Citations the public may see: in a published source, for a published claim."""
+    """Citations the public may see: in a published source, for a public claim."""
     from .models import Citation
 
     return Citation.objects.public()
@@ -28,20 +30,35 @@ def cited_passages():
 
 
 def public_claim(ref: str) -> Q:
-    """The claim at ``ref`` (a foreign key of the queried model) is public; a correlated test per row.
+    """The claim at ``ref`` (a foreign key of the queried model) is public."""
+    return Q(**{f"{ref}__is_public": True})
 
-    Written as EXISTS rather than ``ref__in=Claim.objects.public()``: SQLite
-    runs such an IN subquery again for every outer row, which at 100,000
-    claims took minutes.
+
+def public_tags():
+    """Tags that something public carries: a public claim, a published source, a person or an event.
+
+    A tag used only by drafts is not public: it appears in no filter, list or page.
     """
-    return Q(**{f"{ref}__published": True}) & Q(public_evidence(ref))
+    from django.contrib.contenttypes.models import ContentType
+    from taggit.models import Tag, TaggedItem
 
+    from events.models import Event
+    from people.models import Person
 
-def public_evidence(ref: str) -> Exists:
-    """A published source cites the claim whose id is at ``ref`` (of the outer query)."""
-    from .models import Citation
+    from .models import Claim, Source
 
-    return Exists(Citation.objects.filter(claim=OuterRef(ref), source__is_published=True))
+    types = ContentType.objects.get_for_models(Claim, Source, Person, Event)
+    public_ids = {
+        Claim: Claim.objects.filter(is_public=True, pk=OuterRef("object_id")),
+        Source: Source.objects.filter(is_published=True, pk=OuterRef("object_id")),
+    }
+    carried = Q()
+    for model, content_type in types.items():
+        items = TaggedItem.objects.filter(tag=OuterRef(OuterRef("pk")), content_type=content_type)
+        if model in public_ids:
+            items = items.filter(Exists(public_ids[model]))
+        carried |= Q(Exists(items))
+    return Tag.objects.filter(carried)
 
 
 class SourceQuerySet(models.QuerySet):
@@ -50,7 +67,7 @@ class SourceQuerySet(models.QuerySet):
 
     def with_claim_counts(self):
         """Public claims and citations per source."""
-        shown = Q(citations__claim__published=True)
+        shown = Q(citations__claim__is_public=True)
         return self.annotate(
             claim_count=Count("citations__claim", filter=shown, distinct=True),
             citation_count=Count("citations", filter=shown, distinct=True),
@@ -77,13 +94,16 @@ class SourceQuerySet(models.QuerySet):
 
 class CitationQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(source__is_published=True, claim__published=True)
+        return self.filter(source__is_published=True, claim__is_public=True)
+
+    def under_review(self):
+        return self.filter(needs_review=True)
 
 
 class ClaimQuerySet(models.QuerySet):
     def public(self):
-        """Published claims that at least one published source cites."""
-        return self.filter(public_evidence("pk"), published=True)
+        """Published claims that at least one published source cites (stored by the write layer)."""
+        return self.filter(is_public=True)
 
     def dated(self):
         return self.filter(date_lower__isnull=False)

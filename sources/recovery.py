@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
+from . import services
 from .models import Citation, Claim, Conflict
 
 
@@ -38,12 +39,12 @@ def recover_dependents(claim: Claim) -> Recovered:
             continue
         citation = record.instance
         try:
-            citation.full_clean()
+            with services.changing():
+                services.citation_save(citation=citation, reviewed=False if citation.needs_review else None)
         except (ValidationError, Citation.source.RelatedObjectDoesNotExist) as exc:
             messages = exc.messages if isinstance(exc, ValidationError) else ["its source no longer exists"]
             result.skipped.append(f"citation {citation_id} ({citation.quote[:60]!r}): {'; '.join(messages)}")
             continue
-        citation.save()
         result.citations.append(citation)
     for record in _last_deleted(Conflict.history, from_claim_id=claim.pk).values():
         if Conflict.objects.filter(from_claim_id=claim.pk, to_claim_id=record.to_claim_id).exists():
@@ -51,7 +52,10 @@ def recover_dependents(claim: Claim) -> Recovered:
         if not Claim.objects.filter(pk=record.to_claim_id).exists():
             result.skipped.append(f"conflict with claim {record.to_claim_id}: that claim no longer exists")
             continue
-        Conflict(from_claim_id=claim.pk, to_claim_id=record.to_claim_id, note=record.note).save()
+        services.conflict_save(
+            conflict=Conflict(from_claim_id=claim.pk, to_claim_id=record.to_claim_id, note=record.note)
+        )
         result.conflicts += 1
-    claim.refresh_status()
+    with services.changing() as touched:
+        touched.claims.add(claim.pk)
     return result

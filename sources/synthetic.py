@@ -29,8 +29,8 @@ from caching import versioning as caching
 from events.models import Event
 from people.models import Person
 
-from . import search
-from .models import Citation, Claim, Conflict, Source
+from . import anchoring, evidence, search
+from .models import Citation, Claim, Conflict, Source, text_sha256
 
 TAG = "synthetic"
 PREFIX = "synthetic-"
@@ -194,6 +194,7 @@ def build(n_claims: int, seed: int) -> Plan:
                 published=str(rng.randint(1990, 2020)),
                 file_name=f"{p}source-{s}.txt",
                 text="".join(parts),
+                sha256=text_sha256("".join(parts)),
                 notes="Generated for load tests.",
             )
         )
@@ -272,15 +273,17 @@ class _Inserter:
                 cursor.execute(statement)
 
 
-@transaction.atomic
 def write(plan: Plan) -> dict[str, int]:
-    """Insert the plan in bulk, in one transaction; returns the counts written."""
-    if exists(plan.seed):
-        raise ValueError(f"synthetic data for seed {plan.seed} is already there: remove it first (--remove)")
-    with _search_index_deferred():
-        counts = _write_rows(plan)
+    """Insert the plan in bulk, in one transaction, ending in the state the write layer keeps (origins,
+    public flags, statuses); then refresh the planner's statistics. Returns the counts written."""
+    with transaction.atomic():
+        if exists(plan.seed):
+            raise ValueError(f"synthetic data for seed {plan.seed} is already there: remove it first (--remove)")
+        with _search_index_deferred():
+            counts = _write_rows(plan)
+        evidence.refresh_origins()
+        caching.bump()
     _analyze()
-    caching.bump()
     return counts
 
 
@@ -288,8 +291,10 @@ def _analyze() -> None:
     """Refresh the planner's statistics: after a bulk load they describe a database a hundredth the size, and
     PostgreSQL then chose nested loops that made the claims export take minutes instead of seconds.
 
-    On PostgreSQL, outside a transaction, VACUUM too: it marks the new pages all-visible at once instead of
-    leaving that to an autovacuum that would otherwise run, unannounced, under the next minutes' traffic."""
+    On PostgreSQL, VACUUM too: it marks the new pages all-visible at once instead of leaving that to an
+    autovacuum that would otherwise run, unannounced, under the next minutes' traffic. VACUUM cannot run in
+    a transaction, so ``write`` and ``remove`` call this after theirs has committed; inside a caller's
+    transaction (the tests') only ANALYZE runs."""
     connection = connections[DEFAULT_DB_ALIAS]
     tables = [m._meta.db_table for m in (Person, Event, Source, Claim, Citation, Conflict, TaggedItem, Tag)]
     tables += [Claim.people.through._meta.db_table, Event.people.through._meta.db_table]
@@ -337,6 +342,7 @@ def _write_rows(plan: Plan) -> dict[str, int]:
             "event_id",
             "note",
             "published",
+            "is_public",
             "status",
             "created_at",
             "updated_at",
@@ -352,6 +358,7 @@ def _write_rows(plan: Plan) -> dict[str, int]:
                 plan.events[c["event"]].pk if c["event"] is not None else None,
                 "",
                 True,
+                True,  # published, and cited by a published source (every synthetic claim is)
                 status,
                 now,
                 now,
@@ -366,11 +373,22 @@ def _write_rows(plan: Plan) -> dict[str, int]:
         ((link_ids[n], claim_ids[c], plan.people[p].pk) for n, (c, p) in enumerate(plan.claim_people)),
     )
     citation_ids = db.next_ids(Citation, len(plan.citations))
+    texts = [(source.text, source.sha256) for source in plan.sources]
     db.insert(
         Citation,
-        ["id", "claim_id", "source_id", "quote", "start", "end"],
+        ["id", "claim_id", "source_id", "quote", "start", "end", "prefix", "suffix", "text_sha256", "needs_review"],
         (
-            (citation_ids[n], claim_ids[c], plan.sources[s].pk, quote, start, end)
+            (
+                citation_ids[n],
+                claim_ids[c],
+                plan.sources[s].pk,
+                quote,
+                start,
+                end,
+                *anchoring.context_of(texts[s][0], start, end),
+                texts[s][1],
+                False,
+            )  # fmt: skip
             for n, (c, s, start, end, quote) in enumerate(plan.citations)
         ),
     )
@@ -415,9 +433,15 @@ def _raw_delete(queryset) -> int:
     return queryset._raw_delete(queryset.db)
 
 
-@transaction.atomic
 def remove(seed: int | None = None) -> dict[str, int]:
     """Delete the synthetic data (of one seed, or all of it); returns the counts deleted."""
+    with transaction.atomic():
+        counts = _remove(seed)
+    _analyze()
+    return counts
+
+
+def _remove(seed: int | None) -> dict[str, int]:
     start = prefix(seed) if seed is not None else PREFIX
     claims = Claim.objects.filter(key__startswith=start).values("pk")
     sources = Source.objects.filter(slug__startswith=start)
@@ -431,7 +455,6 @@ def remove(seed: int | None = None) -> dict[str, int]:
     events = Event.objects.filter(slug__startswith=start)
     with _search_index_deferred():
         counts = _delete_rows(start, claims, sources, people, events)
-    _analyze()
     # The tags the run created, once nothing uses them (a theme tag real data uses stays).
     Tag.objects.filter(slug__in=[TAG, *THEMES], taggit_taggeditem_items__isnull=True).delete()
     caching.bump()

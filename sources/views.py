@@ -7,8 +7,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 
 from caching.paging import cached_page
+from core.canonical import absolute
 
-from . import citing, reading
+from . import citing, evidence, reading
 from .filters import ClaimFilters, filters_form
 from .models import Claim, Source
 from .sentences import coverage
@@ -30,11 +31,47 @@ def claim_list(request):
 
 def claim_detail(request, pk):
     claim = get_object_or_404(Claim.objects.public().for_detail(), pk=pk)
+    citations = list(claim.citations.all())
     return render(
         request,
         "sources/claim_detail.html",
-        {"claim": claim, "conflicts": list(claim.conflict_links.all()), "citations": list(claim.citations.all())},
+        {
+            "claim": claim,
+            "conflicts": list(claim.conflict_links.all()),
+            "citations": citations,
+            "evidence": evidence_in_words(citations),
+            "permalink": absolute(claim.get_absolute_url()),
+        },
     )
+
+
+def evidence_in_words(citations) -> str:
+    """How many sources and independent origins back a claim, and why they differ, in one sentence.
+
+    "2 sources, 1 independent origin: “DailyHistory.org edit capture” derives from “DailyHistory.org wiki page”."
+    """
+    sources = list({c.source_id: c.source for c in citations}.values())
+    counted = list({c.source_id: c.source for c in citations if not c.needs_review}.values())
+    groups = evidence.origin_groups(counted)
+    text = f"{len(sources)} source{'s' if len(sources) != 1 else ''}, {len(groups)} independent origin" + (
+        "s" if len(groups) != 1 else ""
+    )
+    shared = [group for group in groups if len(group) > 1]
+    if shared:
+        by_id = {s.pk: s for s in sources}
+        parts = []
+        for group in shared:
+            for source in group:
+                parent = by_id.get(source.derived_from_id)
+                if parent is not None:
+                    parts.append(f"“{source.title}” derives from “{parent.title}”")
+                elif source.derived_from_id is not None:
+                    parts.append(f"“{source.title}” is a copy of another source")
+        text += ": " + "; ".join(parts) + ", so they count once"
+    reviewing = sum(1 for c in citations if c.needs_review)
+    if reviewing:
+        text += f"; {reviewing} passage{'s' if reviewing != 1 else ''} under review, not counted"
+    return text + "."
 
 
 def source_list(request):
@@ -69,14 +106,15 @@ def source_detail(request, slug):
             start=c.start,
             end=c.end,
             href=c.claim.get_absolute_url(),
-            label=f"Claim {c.claim_id}: {c.claim.statement}",
-            css=f"status-{c.claim.status}",
+            label=f"Claim {c.claim_id}: {c.claim.statement}"
+            + (" (the source text changed here; under review)" if c.needs_review else ""),
+            css=f"status-{c.claim.status}" + (" needs-review" if c.needs_review else ""),
         )
         for c in citations
     ]
     view = reading.render(source.text, passages, figure_html=_figure_html(source.figures.all()))
     claim_ids = {c.claim_id for c in citations}
-    url = request.build_absolute_uri(source.get_absolute_url())
+    url = absolute(source.get_absolute_url())
     accessed = datetime.date.today().isoformat()
     result = coverage(source.text, [(c.start, c.end) for c in citations])
     return render(
@@ -102,7 +140,7 @@ def source_jsonld(request, source, claim_count):
         "@context": "https://schema.org",
         "@type": "Article" if source.kind == Source.Kind.ARTICLE else "CreativeWork",
         "name": source.title,
-        "url": request.build_absolute_uri(source.get_absolute_url()),
+        "url": absolute(source.get_absolute_url()),
         "encodingFormat": "text/plain",
         "sha256": source.sha256,
         "commentCount": claim_count,

@@ -150,3 +150,38 @@ def curated(django_db_setup, django_db_blocker):
         call_command("import_fixtures", stdout=io.StringIO())
         yield
         call_command("flush", "--no-input", verbosity=0)
+
+
+# --------------------------------------------------------------------------- writing through the write layer
+# Tests write evidence the way the site does (sources/services.py), so that what they set up holds every invariant.
+
+
+def make_source(**fields):
+    from sources import services
+    from sources.models import Source
+
+    fields.setdefault("slug", fields.get("title", "source").lower().replace(" ", "-")[:50])
+    source = Source(**fields)
+    services.source_save(source=source)
+    return source
+
+
+def make_claim(**fields):
+    from sources import services
+    from sources.models import Claim
+
+    return services.claim_save(claim=Claim(**fields))
+
+
+def cite(claim, source, quote, start=None):
+    from sources import services
+    from sources.models import Citation
+
+    return services.citation_save(citation=Citation(claim=claim, source=source, quote=quote, start=start))
+
+
+def conflict(a, b, note="They disagree."):
+    from sources import services
+    from sources.models import Conflict
+
+    return services.conflict_save(conflict=Conflict(from_claim=a, to_claim=b, note=note))

@@ -18,6 +18,7 @@ from bs4 import BeautifulSoup
 
 from events.models import Event
 from people.models import Person
+from sources import services
 from sources.models import Citation, Claim, Conflict, Figure, Reference, Source
 
 from .xss_corpus import PAYLOADS
@@ -62,11 +63,12 @@ def plant(payloads=PAYLOADS) -> dict[str, list]:
         start = text.index(payload)
         Citation.objects.create(claim=claim, source=source, quote=payload, start=start, end=start + len(payload))
         if i % 2:
-            Conflict.objects.create(from_claim=made["claims"][-1], to_claim=claim, note=payload)
+            services.conflict_save(conflict=Conflict(from_claim=made["claims"][-1], to_claim=claim, note=payload))
         made["people"].append(person)
         made["events"].append(event)
         made["sources"].append(source)
         made["claims"].append(claim)
+    services.refresh_everything()  # the rows above were written directly (payloads no form would accept)
     return made
 
 

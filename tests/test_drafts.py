@@ -13,7 +13,9 @@ from bs4 import BeautifulSoup
 from django.core.management import call_command
 
 from people.models import Person
-from sources.models import Citation, Claim, Conflict, Source, set_published
+from sources import services
+from sources.models import Claim, Source
+from tests.conftest import cite, conflict, make_claim, make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -41,33 +43,32 @@ ENTRY_POINTS = [
 ]
 
 
-def cite(claim, source, quote):
-    citation = Citation(claim=claim, source=source, quote=quote)
-    citation.full_clean()
-    citation.save()
-    return citation
+def set_published(queryset, value):
+    if queryset.model is Source:
+        return services.sources_set_published(sources=queryset, published=value)
+    return services.claims_set_published(claims=queryset, published=value)
 
 
 @pytest.fixture
 def drafts(fixture_folder):
     call_command("import_fixtures", str(fixture_folder), stdout=StringIO())
-    draft_source = Source.objects.create(
+    draft_source = make_source(
         title=f"A {MARK} source",
         slug="draft-source",
         publisher=MARK,
         text=f"The Soviet Union announced Stalin’s death on March 6, 1953, says the {MARK} memoir.\n",
         is_published=False,
     )
-    only_in_draft = Claim.objects.create(statement=f"A {MARK} claim only the draft source supports.")
+    only_in_draft = make_claim(statement=f"A {MARK} claim only the draft source supports.")
     cite(only_in_draft, draft_source, f"the {MARK} memoir")
     stalin = Claim.objects.get(key="stalin-death-announced")
     hidden_citation = cite(stalin, draft_source, "The Soviet Union announced Stalin’s death on March 6, 1953")
 
-    draft_claim = Claim.objects.create(statement=f"A {MARK} draft claim.", published=False, date="1953-03")
+    draft_claim = make_claim(statement=f"A {MARK} draft claim.", published=False, date="1953-03")
     draft_claim.people.add(Person.objects.get(slug="joseph-stalin"))
     draft_claim.tags.add("succession")
     cite(draft_claim, Source.objects.get(slug="source-a"), "Stalin’s death")
-    Conflict(from_claim=draft_claim, to_claim=stalin, note=f"The {MARK} note.").save()
+    conflict(draft_claim, stalin, f"The {MARK} note.")
     return {
         "source": draft_source,
         "only_in_draft": only_in_draft,

@@ -8,7 +8,9 @@ import pytest
 from bs4 import BeautifulSoup
 from django.core.management import call_command
 
+from sources import services
 from sources.models import Citation, Claim, Conflict
+from tests.conftest import cite, make_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -173,7 +175,7 @@ def test_search_finds_aliases_and_quotes(client, kb):
 def test_markdown_is_sanitised(client, kb):
     claim = Claim.objects.get(key="ousted-1964")
     claim.note = "[x](javascript:alert(1)) <script>alert(2)</script> <img src=x onerror=alert(3)> **bold**"
-    claim.save()
+    services.claim_save(claim=claim)
     html = client.get(claim.get_absolute_url()).content.decode()
     assert "javascript:" not in html and "<script>alert" not in html and "onerror" not in html
     assert "<strong>bold</strong>" in html
@@ -207,10 +209,10 @@ def test_query_counts_do_not_grow_with_the_data(client, kb, django_assert_max_nu
         client.get(url)
     source = Citation.objects.first().source
     for i in range(60):
-        claim = Claim.objects.create(statement=f"Extra claim {i}", date=f"19{53 + i % 18}")
+        claim = make_claim(statement=f"Extra claim {i}", date=f"19{53 + i % 18}")
         claim.tags.add("ouster")
         claim.people.add(*Claim.objects.get(key="ousted-1964").people.all())
-        Citation(claim=claim, source=source, quote=source.text[i : i + 5], start=i, end=i + 5).save()
+        cite(claim, source, source.text[i : i + 5], start=i)
     with django_assert_max_num_queries(limit):
         client.get(url)
 
@@ -250,7 +252,7 @@ def test_pages_are_cached_per_content_version(client, kb):
     assert client.get(claim.get_absolute_url())["X-KB-Cache"] == "miss"
     assert client.get(claim.get_absolute_url())["X-KB-Cache"] == "hit"
     claim.statement = "Khrushchev was removed in 1964."
-    claim.save()
+    services.claim_save(claim=claim)
     response = client.get(claim.get_absolute_url())
     assert response["X-KB-Cache"] == "miss" and "Khrushchev was removed in 1964." in response.content.decode()
     client.cookies["sessionid"] = "anything"  # anyone with a session always gets a fresh page
@@ -260,8 +262,8 @@ def test_pages_are_cached_per_content_version(client, kb):
 def test_pagination_links_lead_to_the_next_page(client, kb):
     source = Citation.objects.first().source
     for i in range(60):
-        claim = Claim.objects.create(statement=f"Paged claim {i:02d}", date="1960")
-        Citation(claim=claim, source=source, quote=source.text[i : i + 5], start=i, end=i + 5).save()
+        claim = make_claim(statement=f"Paged claim {i:02d}", date="1960")
+        cite(claim, source, source.text[i : i + 5], start=i)
     first = soup(client.get("/claims/?tag="))
     next_link = first.find("a", rel="next")
     assert next_link["href"] == "?tag=&page=2" or next_link["href"] == "?page=2", next_link["href"]

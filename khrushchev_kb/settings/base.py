@@ -12,7 +12,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_origin, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -43,7 +43,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     # The knowledge base, from the ground floor up: people <- events <- sources <- khrushchev_kb;
-    # caching is a ground-floor service any of them may use.
+    # core and caching are ground-floor services any of them may use.
+    "core",
     "caching",
     "people",
     "events",
@@ -186,6 +187,8 @@ MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
 
 # The fixtures folder imported by `manage.py import_fixtures` when no path is given.
 KB_FIXTURES_DIR = BASE_DIR / "fixtures"
+# The site's canonical origin: every absolute URL (pages' citations and JSON-LD, exports) is built from it.
+KB_BASE_URL = env_origin("KB_BASE_URL", "http://127.0.0.1:8000")
 
 TAGGIT_CASE_INSENSITIVE = True
 

@@ -45,3 +45,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_origin(name: str, default: str) -> str:
+    """An origin such as ``https://kb.example.org`` (scheme, host, optional port; no path): trailing slash dropped."""
+    from urllib.parse import urlsplit
+
+    raw = os.environ.get(name, default).strip().rstrip("/")
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not an origin: give scheme and host, e.g. https://kb.example.org"
+        )
+    return raw

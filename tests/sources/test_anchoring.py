@@ -39,20 +39,44 @@ def test_empty_quote_is_refused():
         anchoring.anchor(TEXT, "")
 
 
-def test_reanchor_follows_an_edit_before_the_quote():
+def test_follow_keeps_a_unique_passage_after_an_edit_before_it():
     new = "Joseph " + TEXT
-    found = anchoring.reanchor(TEXT, new, "Khrushchev fell in 1964.", 38)
-    assert new[found.start : found.end] == "Khrushchev fell in 1964."
+    followed = anchoring.follow(TEXT, new, "Khrushchev fell in 1964.", 38)
+    assert followed.outcome == anchoring.KEPT
+    assert new[followed.start : followed.end] == "Khrushchev fell in 1964."
 
 
-def test_reanchor_picks_the_occurrence_whose_context_matches():
-    old = "In Moscow the Presidium met. Later, in Kyiv, the Presidium met."
-    new = "In Moscow today the Presidium met. Later, in Kyiv, the Presidium met."
+def test_follow_keeps_the_one_occurrence_whose_context_agrees():
+    old = "In Moscow the Presidium met at noon. Later, in Kyiv, the Presidium met at dusk."
+    new = "In Moscow today the Presidium met at noon. Later, in Kyiv, the Presidium met at dusk."
     second = old.rindex("the Presidium met")
-    found = anchoring.reanchor(old, new, "the Presidium met", second)
-    assert found.start == new.rindex("the Presidium met")
+    followed = anchoring.follow(old, new, "the Presidium met", second)
+    assert (followed.outcome, followed.start) == (anchoring.KEPT, new.rindex("the Presidium met"))
 
 
-def test_reanchor_refuses_when_the_quote_is_gone():
-    with pytest.raises(anchoring.QuoteNotFound):
-        anchoring.reanchor(TEXT, TEXT.replace("fell", "was removed"), "Khrushchev fell in 1964.", 38)
+def test_follow_flags_when_a_copy_of_the_passage_appears():
+    old = "Khrushchev fell in 1964. Brezhnev rose."
+    new = "Khrushchev fell in 1964. Khrushchev fell in 1964. Brezhnev rose."
+    followed = anchoring.follow(old, new, "Khrushchev fell in 1964.", 0)
+    assert followed.outcome == anchoring.REVIEW and "occurs 2 times" in followed.reason
+
+
+def test_follow_flags_a_changed_passage_with_its_new_words():
+    new = TEXT.replace("Khrushchev fell in 1964.", "Khrushchev fell in October 1964.")
+    followed = anchoring.follow(TEXT, new, "Khrushchev fell in 1964.", 38)
+    assert followed.outcome == anchoring.REVIEW
+    assert followed.quote == "Khrushchev fell in October 1964." == new[followed.start : followed.end]
+
+
+def test_follow_refuses_when_the_passage_is_gone():
+    new = TEXT.replace("Khrushchev fell in 1964.", "Everything changed at once, abruptly.")
+    followed = anchoring.follow(TEXT, new, "Khrushchev fell in 1964.", 38)
+    assert followed.outcome == anchoring.REFUSED and followed.start is None
+
+
+def test_map_span_follows_words_through_a_diff():
+    old = "Alpha beta gamma. Delta epsilon zeta."
+    new = "Alpha beta, and gamma. Delta epsilon zeta."
+    start = old.index("Delta")
+    assert anchoring.map_span(old, new, start, start + 5) == (new.index("Delta"), new.index("Delta") + 5)
+    assert anchoring.map_span(old, new, 0, 5) == (0, 5)

@@ -13,6 +13,9 @@ from django.core.management import call_command
 
 from sources.exports import COLUMNS
 from sources.models import Citation, Claim, Source
+from tests.conftest import cite, make_claim, make_source
+
+ORIGIN = "http://127.0.0.1:8000"  # KB_BASE_URL's default: every URL in an export is absolute
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +62,8 @@ def test_known_claim_row(client, kb):
         "sources": "source-a;source-b",
         "source_files": "a.txt;b.txt",
         "citation_count": "2",
-        "url": f"/claims/{claim.pk}/",
+        "independent_sources": "2",
+        "url": f"{ORIGIN}/claims/{claim.pk}/",
     }
     assert [int(r[0]) for r in table[1:]] == sorted(int(r[0]) for r in table[1:])
 
@@ -70,16 +74,16 @@ def test_known_citation_row_and_people_row(client, kb):
     row = next(r for r in table if r[0] == str(citation.pk))
     assert row == [
         str(citation.pk), str(citation.claim_id), "source-a", "a.txt",
-        "On March 6, 1953, the Soviet Union announced Stalin’s death", "0", "59",
-        f"/sources/source-a/#cite-{citation.pk}",
+        "On March 6, 1953, the Soviet Union announced Stalin’s death", "0", "59", "false",
+        f"{ORIGIN}/sources/source-a/#cite-{citation.pk}",
     ]  # fmt: skip
     people = rows(get_csv(client, "/export/people.csv"))
-    assert people[1] == ["joseph-stalin", "Joseph Stalin", "", "", "", "1", "/people/joseph-stalin/"]
+    assert people[1] == ["joseph-stalin", "Joseph Stalin", "", "", "", "1", f"{ORIGIN}/people/joseph-stalin/"]
     assert people[2][:3] == ["nikita-khrushchev", "Nikita Khrushchev", "Khruschev;Gruschev"]
     events = rows(get_csv(client, "/export/events.csv"))
     assert events[1] == [
         "ouster-1964", "The removal of Khrushchev", "1964-10-12/1964-10-14", "1964-10-12", "1964-10-14",
-        "nikita-khrushchev", "1", "/events/ouster-1964/",
+        "nikita-khrushchev", "1", f"{ORIGIN}/events/ouster-1964/",
     ]  # fmt: skip
     sources = rows(get_csv(client, "/export/sources.csv"))
     assert sources[1][:3] == ["source-a", "Source A", "Example"]
@@ -94,7 +98,7 @@ def test_filtered_exports_equal_the_html_list(client, kb, query):
     html = BeautifulSoup(client.get(f"/claims/?{query}").content, "html.parser")
     shown = {a["href"] for a in html.select(".claim-statement a")}
     exported = rows(get_csv(client, f"/export/claims.csv?{query}"))[1:]
-    assert {r[-1] for r in exported} == shown
+    assert {r[-1].removeprefix(ORIGIN) for r in exported} == shown
     cited = rows(get_csv(client, f"/export/citations.csv?{query}"))[1:]
     assert {int(r[1]) for r in cited} == {int(r[0]) for r in exported}
     assert len(cited) == Citation.objects.filter(claim__in=[int(r[0]) for r in exported]).count()
@@ -112,8 +116,8 @@ HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+2", "-2+3", "@SUM(A1)", "\tTAB",
 def test_formula_injection_is_neutralised(client, kb):
     source = Source.objects.get(slug="source-a")
     for i, statement in enumerate(HOSTILE):
-        claim = Claim.objects.create(statement=statement, note="n")
-        Citation(claim=claim, source=source, quote=source.text[i : i + 3], start=i, end=i + 3).save()
+        claim = make_claim(statement=statement, note="n")
+        cite(claim, source, source.text[i : i + 3], start=i)
     table = rows(get_csv(client, "/export/claims.csv"))
     statements = {r[1] for r in table[1:]}
     for hostile in HOSTILE:
@@ -131,22 +135,26 @@ def test_claims_json_nests_citations(client, kb):
     assert data[0]["citations"][0]["quote"] == "On March 6, 1953, the Soviet Union announced Stalin’s death"
 
 
-def test_export_kb_writes_the_same_bytes_as_http(client, kb, tmp_path):
+def test_export_kb_writes_the_same_bytes_as_http_and_no_draft(client, kb, tmp_path):
+    source = Source.objects.get(slug="source-a")
+    draft = make_claim(statement="A zqdraft claim nobody may see.", published=False)
+    cite(draft, source, source.text[3:20], start=3)
     call_command("export_kb", str(tmp_path / "release"), stdout=io.StringIO())
-    for table in COLUMNS:
-        assert (tmp_path / "release" / f"{table}.csv").read_bytes() == get_csv(client, f"/export/{table}.csv")
-    assert (
-        json.loads((tmp_path / "release" / "datapackage.json").read_text())
-        == client.get("/export/datapackage.json").json()
-    )
+    written = sorted(p.name for p in (tmp_path / "release").iterdir())
+    assert written == sorted([f"{table}.csv" for table in COLUMNS] + ["claims.json", "datapackage.json"])
+    for name in written:
+        response = client.get(f"/export/{name}", HTTP_HOST="localhost:6666")  # the Host never reaches a file
+        body = b"".join(response.streaming_content)
+        assert (tmp_path / "release" / name).read_bytes() == body, name
+        assert b"zqdraft" not in body and b"localhost:6666" not in body, name
 
 
 def test_exports_do_not_query_per_row(client, kb, django_assert_max_num_queries):
     source = Source.objects.get(slug="source-a")
     for i in range(40):
-        claim = Claim.objects.create(statement=f"Claim {i}")
+        claim = make_claim(statement=f"Claim {i}")
         claim.tags.add("ouster")
-        Citation(claim=claim, source=source, quote=source.text[i : i + 3], start=i, end=i + 3).save()
+        cite(claim, source, source.text[i : i + 3], start=i)
     for table in COLUMNS:
         with django_assert_max_num_queries(8):
             get_csv(client, f"/export/{table}.csv")
@@ -176,15 +184,13 @@ def test_citations_csv_is_the_same_text_from_either_writer(client, kb):
 
     from sources import exports
 
-    source = Source.objects.create(title="Awkward", slug="awkward", text=AWKWARD_TEXT, file_name='a "b",c.txt')
-    claim = Claim.objects.create(statement="Awkward passages.")
+    source = make_source(title="Awkward", slug="awkward", text=AWKWARD_TEXT, file_name='a "b",c.txt')
+    claim = make_claim(statement="Awkward passages.")
     for line in AWKWARD_TEXT.splitlines(keepends=True):
         quote = line.rstrip("\n")
-        start = AWKWARD_TEXT.index(quote)
-        Citation(claim=claim, source=source, quote=quote, start=start, end=start + len(quote)).save()
+        cite(claim, source, quote, start=AWKWARD_TEXT.index(quote))
     quote = AWKWARD_TEXT[AWKWARD_TEXT.index("a CR") : AWKWARD_TEXT.index(" inside")]  # spans the CRLF
-    start = AWKWARD_TEXT.index(quote)
-    Citation(claim=claim, source=source, quote=quote, start=start, end=start + len(quote)).save()
+    cite(claim, source, quote, start=AWKWARD_TEXT.index(quote))
 
     body = get_csv(client, "/export/citations.csv").decode("utf-8")
     assert body == "".join(exports.csv_lines("citations", exports.citation_rows(Citation.objects.public())))

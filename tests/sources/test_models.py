@@ -1,4 +1,4 @@
-"""Model invariants: citation offsets, derived status, symmetric conflicts, sha256, EDTF bounds, history."""
+"""Model invariants: citation offsets, sha256, EDTF bounds, history (what spans rows: tests/sources/test_services.py)."""
 
 import datetime
 import hashlib
@@ -81,52 +81,8 @@ def test_only_the_statement_is_required():
     assert claim.date_lower is None
 
 
-def test_status_is_derived_from_distinct_sources_and_conflicts(source, other_source):
-    claim = Claim.objects.create(statement="Khrushchev fell in 1964.")
-    cite(claim, source, "Khrushchev fell in 1964.")
-    claim.refresh_from_db()
-    assert claim.status == "single-source"
-    cite(claim, source, "Khrushchev", start=21)  # a second passage of the SAME source
-    claim.refresh_from_db()
-    assert claim.status == "single-source"
-    second = cite(claim, other_source, "Khrushchev fell in 1964")
-    claim.refresh_from_db()
-    assert claim.status == "corroborated"
-
-    rival = Claim.objects.create(statement="Khrushchev fell in 1965.")
-    Conflict(from_claim=rival, to_claim=claim, note="1964 or 1965").save()
-    claim.refresh_from_db()
-    assert claim.status == "corroborated", "a rival no published source cites is not public: no contest yet"
-    cite(rival, other_source, "Khrushchev")
-    claim.refresh_from_db()
-    rival.refresh_from_db()
-    assert (claim.status, rival.status) == ("contested", "contested")
-
-    Conflict.objects.get(from_claim=claim, to_claim=rival).delete()
-    second.delete()
-    claim.refresh_from_db()
-    rival.refresh_from_db()
-    assert (claim.status, rival.status) == ("single-source", "single-source")
-
-
 def test_status_is_not_editable():
     assert not Claim._meta.get_field("status").editable
-
-
-def test_conflicts_are_symmetric_and_share_one_note():
-    a = Claim.objects.create(statement="a")
-    b = Claim.objects.create(statement="b")
-    link = Conflict(from_claim=a, to_claim=b, note="They disagree.")
-    link.full_clean()
-    link.save()
-    assert list(a.conflicts.all()) == [b]
-    assert list(b.conflicts.all()) == [a]
-    assert Conflict.objects.get(from_claim=b, to_claim=a).note == "They disagree."
-    link.note = "They disagree on the year."
-    link.save()
-    assert Conflict.objects.get(from_claim=b, to_claim=a).note == "They disagree on the year."
-    Conflict.objects.get(from_claim=b, to_claim=a).delete()
-    assert not Conflict.objects.exists()
 
 
 def test_conflict_needs_a_note_and_another_claim():
@@ -179,19 +135,3 @@ def test_a_cited_source_cannot_be_deleted(source):
 
     with pytest.raises(ProtectedError):
         source.delete()
-
-
-def test_deleting_a_claim_releases_the_claims_it_conflicted_with(source):
-    """The conflict rows go by cascade; the other claim's stored status must follow, for bulk deletes too."""
-    a, b, c = (Claim.objects.create(statement=s) for s in "abc")
-    for claim in (a, b, c):
-        cite(claim, source, "Stalin died in 1953.")
-    Conflict(from_claim=a, to_claim=b, note="n").save()
-    Conflict(from_claim=c, to_claim=b, note="n").save()
-    a.delete()
-    b.refresh_from_db()
-    assert b.status == "contested"  # still against c
-    Claim.objects.filter(pk=c.pk).delete()
-    b.refresh_from_db()
-    assert b.status == "single-source"
-    assert not Conflict.objects.exists()

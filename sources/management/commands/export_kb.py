@@ -1,11 +1,11 @@
 """Write the exports to a folder for a release: ``python manage.py export_kb DIR``.
 
-The files are byte-identical to what /export/ serves (same code): the five CSV
-tables, datapackage.json and claims.json. Each file is written to a temporary
-name and renamed into place, so a failure never leaves a half-written table.
+The files are byte-identical to what /export/ serves: both come from one builder
+(``sources.exports.FILES``), with only public data: the five CSV tables,
+datapackage.json and claims.json. Each file is written to a temporary name and
+renamed into place, so a failure never leaves a half-written table.
 """
 
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -13,9 +13,6 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from sources import exports
-from sources.datapackage import descriptor
-from sources.export_views import _claims_json
-from sources.models import Claim
 
 
 class Command(BaseCommand):
@@ -30,12 +27,9 @@ class Command(BaseCommand):
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CommandError(f"cannot create {folder}: {exc}") from exc
-        for table in exports.COLUMNS:
-            self._write(folder / f"{table}.csv", exports.table_lines(table))
-        package = json.dumps(descriptor(), indent=2, ensure_ascii=False)
-        self._write(folder / "datapackage.json", [package])
-        self._write(folder / "claims.json", _claims_json(Claim.objects.all()))
-        self.stdout.write(self.style.SUCCESS(f"Wrote {len(exports.COLUMNS) + 2} files to {folder}"))
+        for name in exports.FILES:
+            self._write(folder / name, exports.file_chunks(name))
+        self.stdout.write(self.style.SUCCESS(f"Wrote {len(exports.FILES)} files to {folder}"))
 
     def _write(self, path: Path, chunks) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")

@@ -1,0 +1,176 @@
+"""What the site says about its evidence, decided in one place: which claims are public, and each claim's status.
+
+The rules, written once here and stored on each claim by the write layer
+(``sources/services.py``), so that every page, search, export, count and filter
+reads one indexed flag instead of spelling the rule out again:
+
+* **public**: the claim is published and a published source cites it. A citation,
+  conflict or tag is public when what it joins is (``sources/querysets.py``).
+* **origin**: the first source of a ``derived_from`` chain (a capture of a page,
+  a copy, an excerpt, a translation). Sources with one origin are not
+  independent: two captures of one web page agree because they are one text.
+* **status**: ``contested`` if the claim conflicts with a public claim; else
+  ``corroborated`` if published sources of at least two independent origins cite
+  it, not counting citations under review (their passage changed and nobody has
+  checked it yet); else ``single-source``.
+
+Everything here is set-based (a few statements, whatever the number of claims),
+so the admin, the importer and the synthetic generator share one implementation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+
+CHUNK = 500  # ids per statement: well inside every backend's limit on parameters
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+def public_rule() -> Q:
+    """A claim is public: published, and a published source cites it."""
+    from .models import Citation
+
+    return Q(published=True) & Exists(Citation.objects.filter(claim=OuterRef("pk"), source__is_published=True))
+
+
+def counted_citations(ref: str = "pk"):
+    """The citations that count as evidence for the claim at ``ref``: in a published source, not under review."""
+    from .models import Citation
+
+    return Citation.objects.filter(claim=OuterRef(ref), source__is_published=True, needs_review=False)
+
+
+def independent_origins(ref: str = "pk"):
+    """How many independent origins (published, reviewed) cite the claim at ``ref``: an integer expression."""
+    counted = counted_citations(ref).values("claim").annotate(n=Count("source__origin", distinct=True)).values("n")
+    return Coalesce(Subquery(counted[:1], output_field=IntegerField()), Value(0))
+
+
+def status_expression():
+    from .models import Claim, Conflict
+
+    contested = Exists(Conflict.objects.filter(from_claim=OuterRef("pk"), to_claim__is_public=True))
+    return Case(
+        When(contested, then=Value(Claim.Status.CONTESTED)),
+        When(Q(origins__gte=2), then=Value(Claim.Status.CORROBORATED)),
+        default=Value(Claim.Status.SINGLE_SOURCE),
+    )
+
+
+def derived_statuses(claim_ids: Iterable[int] | None = None) -> dict[int, str]:
+    """{claim id: the status its evidence gives}, for some claims or (None) all."""
+    from .models import Claim
+
+    queryset = Claim.objects.all() if claim_ids is None else Claim.objects.filter(pk__in=list(claim_ids))
+    rows = queryset.annotate(origins=independent_origins()).annotate(derived=status_expression())
+    return dict(rows.values_list("pk", "derived"))
+
+
+def _scope(claim_ids: list[int] | None):
+    from .models import Claim
+
+    if claim_ids is None:
+        yield Claim.objects.all()
+        return
+    for chunk in _chunks(claim_ids):
+        yield Claim.objects.filter(pk__in=chunk)
+
+
+def refresh_public(claim_ids: list[int] | None = None) -> int:
+    """Store ``is_public`` where it differs from the rule; returns how many claims changed."""
+    changed = 0
+    for queryset in _scope(claim_ids):
+        changed += queryset.filter(public_rule()).exclude(is_public=True).update(is_public=True)
+        changed += queryset.exclude(public_rule()).exclude(is_public=False).update(is_public=False)
+    return changed
+
+
+def refresh_statuses(claim_ids: list[int] | None = None) -> int:
+    """Store each status where it differs from the rule; returns how many claims changed.
+
+    Written with ``update()`` so that a derived value never creates a history
+    record of its own: history keeps what people changed.
+    """
+    from .models import Claim
+
+    changes: dict[str, list[int]] = {}
+    for queryset in _scope(claim_ids):
+        rows = (
+            queryset.annotate(origins=independent_origins())
+            .annotate(derived=status_expression())
+            .exclude(status=F("derived"))
+            .values_list("pk", "derived")
+        )
+        for pk, status in rows:
+            changes.setdefault(status, []).append(pk)
+    for status, ids in changes.items():
+        for chunk in _chunks(ids):
+            Claim.objects.filter(pk__in=chunk).update(status=status)
+    return sum(len(ids) for ids in changes.values())
+
+
+def partners(claim_ids: Iterable[int]) -> set[int]:
+    """The claims that conflict with any of ``claim_ids`` (their status depends on whether those are public)."""
+    from .models import Conflict
+
+    found: set[int] = set()
+    for chunk in _chunks(list(claim_ids)):
+        found.update(Conflict.objects.filter(from_claim__in=chunk).values_list("to_claim_id", flat=True))
+    return found
+
+
+def refresh(claim_ids: Iterable[int] | None = None) -> None:
+    """Bring ``is_public`` and ``status`` of these claims (None: all) and of their conflict partners up to date."""
+    if claim_ids is None:
+        refresh_public(None)
+        refresh_statuses(None)
+        return
+    ids = sorted(set(claim_ids))
+    if not ids:
+        return
+    refresh_public(ids)
+    refresh_statuses(sorted(set(ids) | partners(ids)))
+
+
+def refresh_origins() -> set[int]:
+    """Store every source's origin (the root of its derived-from chain); returns the ids of sources that changed.
+
+    Sources are few (hundreds at 100,000 claims), so the chains are walked here
+    rather than in recursive SQL. The admin and the importer refuse cycles
+    (``Source.clean``); one that slipped in anyway is broken at its lowest id.
+    """
+    from .models import Source
+
+    parent = dict(Source.objects.values_list("pk", "derived_from_id"))
+    changed: set[int] = set()
+    for pk, origin in Source.objects.values_list("pk", "origin_id"):
+        root = _root(pk, parent)
+        if origin != root:
+            Source.objects.filter(pk=pk).update(origin_id=root)
+            changed.add(pk)
+    return changed
+
+
+def _root(pk: int, parent: dict[int, int | None]) -> int:
+    seen, current = [pk], pk
+    while parent.get(current) is not None and parent[current] not in seen:
+        current = parent[current]
+        seen.append(current)
+    if parent.get(current) is not None:  # a cycle: its lowest member stands as the origin of all of it
+        return min(seen[seen.index(parent[current]) :])
+    return current
+
+
+def origin_groups(sources) -> list[list]:
+    """Published sources grouped by origin, each group in order, for the sentence on a claim page."""
+    groups: dict[int, list] = {}
+    for source in sources:
+        groups.setdefault(source.origin_id or source.pk, []).append(source)
+    return list(groups.values())
