@@ -299,7 +299,11 @@ def event_rows() -> Iterator[list]:
         ]  # fmt: skip
 
 
-BOOLEAN = {True: "true", False: "false"}
+class _Bare(str):
+    """A cell ``csv_lines`` writes without quotes, as PostgreSQL's COPY path does: true and false."""
+
+
+BOOLEAN = {True: _Bare("true"), False: _Bare("false")}
 
 
 def table_lines(table: str, claims=None, *, public: bool = True) -> Iterator[str]:

@@ -135,3 +135,32 @@ def test_an_import_replaces_the_version_once_and_a_no_op_import_not_at_all(fixtu
     assert bumps == ["default"]  # thousands of rows written, one new version
     call_command("import_fixtures", str(fixture_folder), stdout=StringIO())  # nothing changes
     assert current_version() == after
+
+
+@pytest.mark.django_db
+def test_cached_pages_carry_only_the_canonical_origin(fixture_folder, settings):
+    """Issue 13/14: a page first rendered for Host 127.0.0.1:6666 was served to everyone with that origin."""
+    call_command("import_fixtures", str(fixture_folder), stdout=StringIO())
+    settings.KB_BASE_URL = "https://kb.example.org"
+    claim = Claim.objects.get(key="ousted-1964")
+    person = claim.people.first()
+    source = claim.citations.first().source
+    for url in (claim.get_absolute_url(), person.get_absolute_url(), source.get_absolute_url()):
+        first = Client(HTTP_HOST="localhost:6666").get(url)
+        assert first["X-KB-Cache"] == "miss"
+        later = Client().get(url)
+        assert later["X-KB-Cache"] == "hit"
+        for body in (first.content.decode(), later.content.decode()):
+            assert "localhost:6666" not in body and "testserver" not in body, url
+            assert "https://kb.example.org" + url in body, url
+
+
+@pytest.mark.django_db
+def test_a_disallowed_host_is_refused_before_the_page_cache_answers(fixture_folder):
+    call_command("import_fixtures", str(fixture_folder), stdout=StringIO())
+    client = Client()
+    client.get("/claims/")
+    assert client.get("/claims/")["X-KB-Cache"] == "hit"
+    response = Client(HTTP_HOST="evil.example").get("/claims/")
+    assert response.status_code == 400
+    assert "X-KB-Cache" not in response

@@ -94,3 +94,35 @@ def test_curation_report_figures_add_up(curated):
 
 def test_coverage_is_at_least_90_percent_in_every_source(curated):
     call_command("curation_report", "--summary", "--min-coverage", "90", stdout=StringIO())
+
+
+def test_no_claim_is_corroborated_by_one_origin(curated):
+    """Issue 13: 8 of the 44 "corroborated" claims rested only on 002 and 003, two captures of one wiki page."""
+    capture = Source.objects.get(slug="dailyhistory-khrushchev-edit-capture")
+    page = Source.objects.get(slug="dailyhistory-rise-and-fall")
+    assert capture.derived_from == page and capture.origin == page == page.origin
+    for claim in Claim.objects.filter(status="corroborated").prefetch_related("citations__source"):
+        origins = {c.source.origin_id for c in claim.citations.all() if not c.needs_review}
+        assert len(origins) >= 2, claim.pk
+    only_dailyhistory = (
+        Claim.objects.filter(citations__source=page)
+        .filter(citations__source=capture)
+        .exclude(citations__source__in=Source.objects.exclude(pk__in=[page.pk, capture.pk]))
+        .distinct()
+    )
+    assert only_dailyhistory.count() >= 8
+    assert not only_dailyhistory.filter(status="corroborated").exists()
+
+
+def test_a_claim_page_says_how_many_independent_origins_back_it(client, curated):
+    page = Source.objects.get(slug="dailyhistory-rise-and-fall")
+    capture = Source.objects.get(slug="dailyhistory-khrushchev-edit-capture")
+    claim = (
+        Claim.objects.filter(citations__source=page)
+        .filter(citations__source=capture)
+        .exclude(citations__source__in=Source.objects.exclude(pk__in=[page.pk, capture.pk]))
+        .first()
+    )
+    html = client.get(claim.get_absolute_url()).content.decode()
+    assert "2 sources, 1 independent origin" in html
+    assert f"“{capture.title}” derives from “{page.title}”".replace("'", "&#x27;") in html

@@ -90,3 +90,19 @@ def test_remove_refuses_when_real_claims_cite_synthetic_sources(fixture_folder):
     with pytest.raises(CommandError, match="quote synthetic sources"):
         call_command("generate_synthetic", "--remove", stdout=StringIO())
     assert Claim.objects.filter(key__startswith="synthetic-").count() == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_vacuum_really_runs_after_the_bulk_load_on_postgresql():
+    """Issue 13: VACUUM was claimed but could never run (both callers were inside transaction.atomic)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call_command("generate_synthetic", "--claims", "50", stdout=StringIO())
+        call_command("generate_synthetic", "--remove", stdout=StringIO())
+    statements = [q["sql"] for q in captured.captured_queries]
+    if connection.vendor == "postgresql":
+        assert sum(sql.startswith("VACUUM (ANALYZE)") for sql in statements) == 2, statements[-3:]
+    else:
+        assert sum(sql == "ANALYZE" for sql in statements) == 2

@@ -1,4 +1,4 @@
-"""Model invariants: citation offsets, sha256, EDTF bounds, history (what spans rows: tests/sources/test_services.py)."""
+"""Model invariants: citation offsets, sha256, EDTF bounds, history (across rows: tests/sources/test_services.py)."""
 
 import datetime
 import hashlib
