@@ -218,7 +218,8 @@ def _kept(at: int, quote: str, reason: str) -> Followed:
 def _approximate(new_text: str, quote: str, span: tuple[int, int]) -> Followed:
     words = new_text[span[0] : span[1]]
     ratio = similarity(words, quote)
-    return Followed(REVIEW, f"the passage's words changed ({ratio:.0%} alike)", span[0], span[1], words)
+    alike = int(ratio * 100)  # floored: a changed passage never reads as "100 % alike"
+    return Followed(REVIEW, f"the passage's words changed ({alike} % alike)", span[0], span[1], words)
 
 
 def similarity(a: str, b: str) -> float:
