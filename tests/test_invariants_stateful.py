@@ -180,6 +180,36 @@ class EditorsAtWork(RuleBasedStateMachine):
         if pk is not None:
             self.action("/admin/sources/claim/", "delete_selected", [pk], post="yes")
 
+    @rule(data=st.data())
+    def admin_reverts_a_claim_to_an_earlier_version(self, data):
+        record = self.pick(data, Claim.history.filter(id__in=Claim.objects.values("pk")), "version")
+        if record is None:
+            return
+        claim_id = Claim.history.get(history_id=record).id
+        response = post_form(self.editor, f"/admin/sources/claim/{claim_id}/history/{record}/")
+        assert response.status_code in (200, 302)
+
+    @rule(data=st.data())
+    def admin_recovers_a_deleted_claim_from_its_history(self, data):
+        deleted = Claim.history.filter(history_type="-").exclude(id__in=Claim.objects.values("pk"))
+        ids = sorted(set(deleted.values_list("id", flat=True)))
+        if not ids:
+            return
+        claim_id = data.draw(st.sampled_from(ids), label="deleted claim")
+        last = Claim.history.filter(id=claim_id).exclude(history_type="-").latest()
+        response = post_form(self.editor, f"/admin/sources/claim/{claim_id}/history/{last.history_id}/")
+        assert response.status_code in (200, 302)
+
+    @rule(data=st.data(), model=st.sampled_from([Citation, Conflict]))
+    def admin_reverts_a_citation_or_conflict_to_an_earlier_version(self, data, model):
+        record = self.pick(data, model.history.filter(id__in=model.objects.values("pk")), "version")
+        if record is None:
+            return
+        row = model.history.get(history_id=record).id
+        name = model._meta.model_name
+        response = post_form(self.editor, f"/admin/sources/{name}/{row}/history/{record}/")
+        assert response.status_code in (200, 302)
+
     # ----------------------------------------------------------------- conflicts
 
     @rule(data=st.data())
