@@ -171,6 +171,8 @@ class PageCacheMiddleware:
             and request.method == "GET"
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
             and not request.path.startswith(UNCACHED_PREFIXES)
+            # Never a page answering someone's search: a cache hit would tell a visitor what others searched for.
+            and "q" not in request.GET
         )
 
     def __call__(self, request):

@@ -1,14 +1,14 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from editing.concurrency import EditConflictGuard
+from editing.history import SafeHistoryAdmin
 from editing.widgets import SafeAutocompleteAdmin
 
 from .models import Event
 
 
 @admin.register(Event)
-class EventAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
+class EventAdmin(SafeAutocompleteAdmin, EditConflictGuard, SafeHistoryAdmin):
     list_display = ["title", "date", "date_lower", "date_upper", "place", "turning_point"]
     list_filter = ["turning_point", "tags"]
     search_fields = ["title", "slug", "place", "summary"]

@@ -5,7 +5,7 @@ and a refused request never reaches the cache or a view.
 """
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 
 
 class RejectNulMiddleware:
@@ -41,3 +41,35 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.header)
         return response
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse a request body larger than its sender may send, before a byte of it is read.
+
+    Visitors who are not signed in only ever post the login form (a few hundred
+    bytes): their bodies may hold ``KB_ANONYMOUS_BODY_BYTES`` (64 KiB). Signed-in
+    editors upload images (10 MB) and source texts (5 MB): ``KB_EDITOR_BODY_BYTES``
+    (32 MiB). Without this, Django's CSRF check read and spooled a 64 MB anonymous
+    body to disk before answering 403. Sits below authentication in
+    ``MIDDLEWARE``; every view, and the CSRF check, runs after it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return HttpResponseBadRequest("Bad request: Content-Length is not a number.\n", content_type="text/plain")
+        if length > settings.KB_ANONYMOUS_BODY_BYTES:
+            signed_in = request.user.is_authenticated
+            limit = settings.KB_EDITOR_BODY_BYTES if signed_in else settings.KB_ANONYMOUS_BODY_BYTES
+            if length > limit:
+                who = "an editor's request" if signed_in else "a request from a visitor who is not signed in"
+                return HttpResponse(
+                    f"Request body too large: {length:,} bytes; {who} may send at most {limit:,}.\n",
+                    status=413,
+                    content_type="text/plain; charset=utf-8",
+                )
+        return self.get_response(request)

@@ -3,15 +3,19 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
+
+from core.converters import UnicodeSlugConverter
 
 from . import views
+
+register_converter(UnicodeSlugConverter, "uslug")
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("disputes/", views.disputes, name="disputes"),
-    path("tags/<slug:slug>/", views.tag_detail, name="tag"),
+    path("tags/<uslug:slug>/", views.tag_detail, name="tag"),  # tags are named by editors, in any script
     path("search/", views.search, name="search"),
     path("admin/", admin.site.urls),
     path("people/", include("people.urls")),

@@ -1,14 +1,14 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from editing.concurrency import EditConflictGuard
+from editing.history import SafeHistoryAdmin
 from editing.widgets import SafeAutocompleteAdmin
 
 from .models import Person
 
 
 @admin.register(Person)
-class PersonAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
+class PersonAdmin(SafeAutocompleteAdmin, EditConflictGuard, SafeHistoryAdmin):
     list_display = ["name", "slug", "born", "died", "alias_count"]
     search_fields = ["name", "slug", "aliases"]
     list_filter = ["tags"]

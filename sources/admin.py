@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
 from editing.concurrency import EditConflictGuard
+from editing.history import SafeHistoryAdmin
 from editing.widgets import SafeAutocompleteAdmin
 
 from . import anchoring, evidence, exports, recovery, services
@@ -119,7 +119,7 @@ def unpublish(modeladmin, request, queryset):
 
 
 @admin.register(Source)
-class SourceAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
+class SourceAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, SafeHistoryAdmin):
     form = SourceAdminForm
     actions = [publish, unpublish]
     list_display = ["title", "slug", "publisher", "kind", "published", "is_published", "derived_from", "file_name"]
@@ -257,7 +257,7 @@ def export_claims_csv(modeladmin, request, queryset):
 
 
 @admin.register(Claim)
-class ClaimAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
+class ClaimAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, SafeHistoryAdmin):
     actions = [export_claims_csv, publish, unpublish]
     list_display = ["id", "statement", "date", "status", "published", "event"]
     list_filter = ["published", "status", YearListFilter, "tags", "citations__source", "people"]
@@ -330,7 +330,7 @@ def accept_passages(modeladmin, request, queryset):
 
 
 @admin.register(Citation)
-class CitationAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
+class CitationAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, SafeHistoryAdmin):
     """Also the review queue: filter on "needs review", then accept, re-target (edit the quote) or delete."""
 
     actions = [accept_passages]
@@ -351,7 +351,7 @@ class CitationAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, S
 
 
 @admin.register(Conflict)
-class ConflictAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
+class ConflictAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, SafeHistoryAdmin):
     list_display = ["id", "from_claim", "to_claim", "note"]
     search_fields = ["note", "from_claim__statement", "to_claim__statement"]
     autocomplete_fields = ["from_claim", "to_claim"]
@@ -366,14 +366,14 @@ class ConflictAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, S
 
 
 @admin.register(Reference)
-class ReferenceAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
+class ReferenceAdmin(SafeAutocompleteAdmin, EditConflictGuard, SafeHistoryAdmin):
     list_display = ["title", "source", "url"]
     search_fields = ["title", "url"]
     list_select_related = ["source"]
 
 
 @admin.register(Figure)
-class FigureAdmin(SafeAutocompleteAdmin, EditConflictGuard, SimpleHistoryAdmin):
+class FigureAdmin(SafeAutocompleteAdmin, EditConflictGuard, SafeHistoryAdmin):
     list_display = ["file_name", "source", "caption"]
     search_fields = ["file_name", "caption"]
     list_select_related = ["source"]

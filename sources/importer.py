@@ -42,8 +42,46 @@ class FixtureError(Exception):
         super().__init__(f"{len(errors)} problem(s) in the fixtures:\n" + "\n".join(f"  - {e}" for e in errors))
 
 
+# Limits on what a fixtures folder may hold (stated in fixtures/README.md): curators' files are far smaller, and a
+# hostile or broken file must be refused with a message rather than exhaust memory or the stack.
+MAX_FILE_BYTES = 4 * 1024 * 1024  # each YAML file and each source text
+MAX_FOLDER_BYTES = 32 * 1024 * 1024  # all of them together
+MAX_DEPTH = 20  # nesting of YAML collections; the format needs 4
+
+
+class _Refused(yaml.YAMLError):
+    """YAML that is well-formed but not accepted here (aliases, deep nesting)."""
+
+    def __init__(self, problem: str, mark):
+        self.problem, self.problem_mark = problem, mark
+        super().__init__(problem)
+
+
 class _LineLoader(yaml.SafeLoader):
-    """A safe YAML loader that remembers the line of every mapping, for error messages."""
+    """A safe YAML loader that remembers the line of every mapping, for error messages.
+
+    It refuses aliases (``*name``), which curators never need and which let a few
+    hundred bytes expand into gigabytes ("billion laughs"), and collections nested
+    deeper than MAX_DEPTH, which would exhaust the parser's stack.
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(f"YAML aliases (*{event.anchor}) are not allowed in fixtures", event.start_mark)
+        if self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                raise _Refused(f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark)
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
@@ -51,11 +89,12 @@ class _LineLoader(yaml.SafeLoader):
         return mapping
 
 
-# Dates must stay text: a YAML 1.1 loader would turn 1964-10-14 into a date and 1956 into an int.
-for _first, _resolvers in list(_LineLoader.yaml_implicit_resolvers.items()):
-    _LineLoader.yaml_implicit_resolvers[_first] = [
-        (tag, regexp) for tag, regexp in _resolvers if tag != "tag:yaml.org,2002:timestamp"
-    ]
+# Dates must stay text: a YAML 1.1 loader would turn 1964-10-14 into a date and 1956 into an int. (A copy of the
+# resolvers: assigning into the inherited dict would change every SafeLoader in the process.)
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 @dataclass
@@ -67,7 +106,7 @@ class Record:
     line: int
 
     def where(self, kind: str, ident: Any = None) -> str:
-        label = f"{kind} {ident!r}" if ident is not None else kind
+        label = f"{kind} {anchoring.shorten(repr(ident), 80)}" if ident is not None else kind
         return f"{self.file}:{self.line}: {label}"
 
 
@@ -114,11 +153,28 @@ SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
 }
 
 
+IDENTIFIERS = {"source": "slug", "person": "slug", "event": "slug", "claim": "key"}  # natural keys: text
+
+
 # --------------------------------------------------------------------------- loading
+
+
+def inside_folder(path: Path, base: Path, errors: list[str], rel: str) -> bool:
+    """The file (after following symlinks) lies in the fixtures folder and within the size limit."""
+    if not path.resolve().is_relative_to(base):
+        errors.append(f"{rel}: outside the fixtures folder (a symlink to {path.resolve()}); refused")
+        return False
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        errors.append(f"{rel}: {size:,} bytes; a fixture file may hold at most {MAX_FILE_BYTES:,}")
+        return False
+    return True
 
 
 def _read_yaml_list(path: Path, base: Path, errors: list[str]) -> list[Record]:
     rel = str(path.relative_to(base.parent)) if path.is_relative_to(base.parent) else str(path)
+    if not inside_folder(path, base, errors, rel):
+        return []
     try:
         raw = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -160,6 +216,10 @@ def load_fixtures(path: Path | str) -> FixtureSet:
     errors: list[str] = []
     if not base.is_dir():
         raise FixtureError([f"{path}: not a directory"])
+    total = sum(p.stat().st_size for p in base.rglob("*") if p.is_file() and not p.is_symlink())
+    if total > MAX_FOLDER_BYTES:
+        limit = f"a fixtures folder may hold at most {MAX_FOLDER_BYTES:,}"
+        raise FixtureError([f"{base.name}/: {total:,} bytes in all; {limit}"])
     loaded = {}
     for name in ("sources", "people", "events"):
         file = base / f"{name}.yaml"
@@ -222,15 +282,20 @@ class _Validator:
         self.errors.append(f"{record.where(kind, ident)}: {message}")
 
     def check_keys(self, record: Record, kind: str, ident: Any, data: dict | None = None) -> bool:
+        """The record has its required fields, no unknown ones, and a text identifier (it is not changed)."""
         data = record.data if data is None else data
         required, optional = SCHEMAS[kind]
         ok = True
-        data.pop(LINE, None)
         missing = sorted(k for k in required if data.get(k) in (None, "", []))
         if missing:
             self.error(record, kind, ident, f"missing {', '.join(missing)}")
             ok = False
-        unknown = sorted(set(data) - required - optional)
+        identifier = IDENTIFIERS.get(kind)
+        value = data.get(identifier) if identifier else None
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
+            self.error(record, kind, ident, f"{identifier} must be text, not {type(value).__name__}")
+            ok = False
+        unknown = sorted(str(k) for k in set(data) - required - optional - {LINE})
         if unknown:
             self.error(
                 record,
@@ -259,7 +324,18 @@ class _Validator:
             return []
         return [str(v).strip() for v in value if str(v).strip()]
 
+    def mappings(self, record: Record, kind: str, ident: Any, key: str) -> list:
+        """A list field (references, figures, conflicts): its items, or [] with an error if it is not a list."""
+        value = record.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.error(record, kind, ident, f"{key} must be a list, not {type(value).__name__}")
+            return []
+        return value
+
     def unique(self, seen: dict[str, Record], record: Record, kind: str, ident: str) -> bool:
+        ident = str(ident)  # YAML reads 1953 as a number; the natural key is its text
         if ident in seen:
             self.error(
                 record,
@@ -354,6 +430,9 @@ class _Validator:
             if not path.is_file():
                 self.error(r, "source", slug, f"source file {rel!r} is missing")
                 continue
+            if path.stat().st_size > MAX_FILE_BYTES:
+                self.error(r, "source", slug, f"source file {rel!r} is larger than {MAX_FILE_BYTES:,} bytes")
+                continue
             if path.name in seen_files:
                 self.error(
                     r,
@@ -389,7 +468,7 @@ class _Validator:
             }
             self.model_fields(r, "source", slug, Source, fields)
             references = []
-            for i, ref in enumerate(r.data.get("references") or []):
+            for i, ref in enumerate(self.mappings(r, "source", slug, "references")):
                 sub = Record(ref, r.file, ref.get(LINE, r.line)) if isinstance(ref, dict) else None
                 if sub is None or not self.check_keys(sub, "reference", f"{slug}#{i + 1}"):
                     if sub is None:
@@ -404,7 +483,7 @@ class _Validator:
                 references.append(values)
             figures = []
             names = set()
-            for i, fig in enumerate(r.data.get("figures") or []):
+            for i, fig in enumerate(self.mappings(r, "source", slug, "figures")):
                 sub = Record(fig, r.file, fig.get(LINE, r.line)) if isinstance(fig, dict) else None
                 if sub is None or not self.check_keys(sub, "figure", f"{slug}#{i + 1}"):
                     if sub is None:
@@ -477,7 +556,7 @@ class _Validator:
             if event and event not in event_slugs:
                 self.error(r, "claim", key, f"unknown event slug {event!r}")
             citations = self.validate_citations(r, key, texts)
-            for c in r.data.get("conflicts") or []:
+            for c in self.mappings(r, "claim", key, "conflicts"):
                 if not isinstance(c, dict):
                     self.error(r, "claim", key, "each conflict must be a mapping with claim and note")
                     continue

@@ -288,3 +288,19 @@ def test_edtf_the_grammar_accepts_but_cannot_bound_is_a_clear_400(client, kb, ur
 @pytest.mark.parametrize("year", ["²", "١٩٦٤", "１９６４", "99999999999"])
 def test_a_year_in_other_digits_is_not_a_500(client, kb, year):
     assert client.get("/", {"year": year}).status_code in (200, 400)
+
+
+def test_a_tag_in_another_script_has_a_page_and_every_page_showing_it_works(client, kb):
+    """Issue 14: a tag named «оттепель» made every page showing it answer 500 (the slug route was ASCII-only)."""
+    claim = Claim.objects.get(key="ousted-1964")
+    claim.tags.add("оттепель", "dégel 1956")
+    services.claim_save(claim=claim)
+    slugs = set(claim.tags.values_list("slug", flat=True))
+    assert "оттепель" in slugs
+    for url in ("/", "/claims/", claim.get_absolute_url(), "/people/nikita-khrushchev/", "/events/ouster-1964/"):
+        assert client.get(url).status_code == 200, url
+    for slug in slugs:
+        response = client.get(f"/tags/{slug}/")
+        assert response.status_code == 200, slug
+        assert claim.statement in response.content.decode()
+    assert client.get("/claims/", {"tag": "оттепель"}).status_code == 200

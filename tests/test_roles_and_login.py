@@ -107,3 +107,49 @@ def test_repeated_failed_logins_are_locked_out(client, settings):
     call_command("axes_reset", stdout=StringIO())
     ok = client.post("/admin/login/?next=/admin/", {"username": "boss", "password": "the right password 123"})
     assert ok.status_code == 302
+
+
+def fail_logins(client, settings, **headers):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/admin/login/", {"username": "boss", "password": "wrong"}, **headers)
+
+
+def log_in(client, **headers):
+    return client.post(
+        "/admin/login/?next=/admin/", {"username": "boss", "password": "the right password 123"}, **headers
+    ).status_code
+
+
+def test_without_proxies_a_forged_forwarded_header_changes_nothing(client, settings):
+    """KB_PROXY_COUNT=0 (the default): X-Forwarded-For is the client's to write, so it is never trusted."""
+    User.objects.create_superuser("boss", password="the right password 123")
+    settings.KB_PROXY_COUNT = 0
+    for n in range(settings.AXES_FAILURE_LIMIT):  # a new forged address each time does not dodge the lock
+        client.post("/admin/login/", {"username": "boss", "password": "wrong"}, HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+    assert log_in(client, HTTP_X_FORWARDED_FOR="10.9.9.9") == 429
+
+
+def test_behind_one_proxy_an_attacker_cannot_lock_an_editor_out(settings):
+    """Issue 14: behind the proxy every visitor shared one address; five bad passwords locked the editor out."""
+    from django.test import Client
+
+    User.objects.create_superuser("boss", password="the right password 123")
+    settings.KB_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}  # everything arrives from the proxy
+    attacker, editor = Client(), Client()
+    # The attacker also forges an entry in front of the one the proxy appends: only the proxy's entry counts.
+    fail_logins(attacker, settings, HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.66", **proxy)
+    assert log_in(attacker, HTTP_X_FORWARDED_FOR="203.0.113.66", **proxy) == 429  # the attacker is locked out
+    assert log_in(editor, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy) == 302  # the editor is not
+
+
+def test_behind_two_proxies_the_client_is_the_second_entry_from_the_end(rf, settings):
+    from khrushchev_kb.client_address import client_address
+
+    settings.KB_PROXY_COUNT = 2
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7, 10.0.0.2", REMOTE_ADDR="10.0.0.3")
+    assert client_address(request) == "198.51.100.7"
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="198.51.100.7", REMOTE_ADDR="10.0.0.3")  # did not pass both
+    assert client_address(request) == "10.0.0.3"
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="junk, 10.0.0.2", REMOTE_ADDR="10.0.0.3")
+    assert client_address(request) == "10.0.0.3"

@@ -99,3 +99,28 @@ def test_the_admin_answers_with_the_same_policy(admin_client):
     response = admin_client.get("/admin/sources/claim/add/")
     assert response.status_code == 200
     assert_secure_headers(response, "/admin/sources/claim/add/")
+
+
+@pytest.mark.django_db
+def test_an_anonymous_body_over_its_limit_is_refused_before_it_is_read(client, monkeypatch):
+    """Issue 14: 64 MB sent to /admin/login/ were read and spooled to disk before the 403."""
+    from django.core.handlers.wsgi import WSGIRequest
+
+    read = []
+    original = WSGIRequest.read
+    monkeypatch.setattr(WSGIRequest, "read", lambda self, *a, **k: read.append(1) or original(self, *a, **k))
+    body = "x=" + "y" * (1024 * 1024)
+    response = client.post("/admin/login/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    assert "at most 65,536" in response.content.decode()
+    assert read == []  # not a byte of the body was read
+    assert client.post("/admin/login/", {"username": "a", "password": "b"}).status_code in (200, 403)
+
+
+@pytest.mark.django_db
+def test_an_editor_may_send_a_large_text_but_not_an_unbounded_one(admin_client, settings):
+    settings.KB_EDITOR_BODY_BYTES = 3 * 1024 * 1024
+    ok = admin_client.post("/admin/sources/source/add/", {"title": "x", "text": "y" * (2 * 1024 * 1024)})
+    assert ok.status_code == 200  # the form answers (a slug is missing), it was read
+    too_big = admin_client.post("/admin/sources/source/add/", {"title": "x", "text": "y" * (4 * 1024 * 1024)})
+    assert too_big.status_code == 413

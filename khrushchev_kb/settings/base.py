@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view or the CSRF check reads a body: anonymous bodies are small, editors' bounded.
+    "khrushchev_kb.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: locks out repeated failed logins.
@@ -81,6 +83,16 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# How many reverse proxies stand in front of the site (0: none, X-Forwarded-For is never trusted). The lock-out is
+# keyed on the real client's address, which they report (khrushchev_kb/client_address.py).
+KB_PROXY_COUNT = env_int("KB_PROXY_COUNT", 0)
+if KB_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"KB_PROXY_COUNT={KB_PROXY_COUNT} must be 0 or more.")
+AXES_CLIENT_IP_CALLABLE = "khrushchev_kb.client_address.client_address"
+# Request bodies (khrushchev_kb/middleware.py): visitors only post the login form; editors upload images and texts.
+KB_ANONYMOUS_BODY_BYTES = env_int("KB_ANONYMOUS_BODY_BYTES", 64 * 1024)
+KB_EDITOR_BODY_BYTES = env_int("KB_EDITOR_BODY_BYTES", 32 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = KB_EDITOR_BODY_BYTES  # a pasted source text (at most 5 MB) is form data, not a file
 AXES_RESET_ON_SUCCESS = True
 
 ROOT_URLCONF = "khrushchev_kb.urls"
