@@ -78,7 +78,15 @@ def test_round_trip_into_a_new_database_is_lossless(full_kb, tmp_path):
     )
     assert restored.returncode == 0, restored.stderr
     assert "Restored" in restored.stdout
-    assert members(second) == contents  # every row and every file, byte for byte
+    again = members(second)
+    if again != contents:  # show where they differ
+        import difflib
+
+        for line in difflib.unified_diff(
+            contents["data.jsonl"].decode().splitlines(), again["data.jsonl"].decode().splitlines(), lineterm="", n=0
+        ):
+            print(line[:300])
+    assert again == contents  # every row and every file, byte for byte
     manifest = json.loads(zipfile.ZipFile(second).read("manifest.json"))
     assert manifest["rows"] == json.loads(zipfile.ZipFile(first).read("manifest.json"))["rows"]
     assert manifest["rows"]["sources.HistoricalClaim"] >= Claim.objects.count() + 1
