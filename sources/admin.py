@@ -266,7 +266,7 @@ class ClaimAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, Safe
     readonly_fields = ["status", "date_lower", "date_upper"]
     inlines = [CitationInline, ConflictInline]
     fieldsets = [
-        (None, {"fields": ["statement", "date", "people", "event", "tags", "note", "published"]}),
+        (None, {"fields": ["statement", "date", "people", "event", "tags", "note", "source_error", "published"]}),
         ("Derived", {"fields": ["status", "date_lower", "date_upper", "key"], "classes": ["collapse"]}),
     ]
 

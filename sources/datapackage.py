@@ -88,6 +88,8 @@ def descriptor() -> dict:
                      "among the published sources citing it: sources that derive from one another (a capture "
                      "of a page and the page, a copy, a translation) count once; citations under review do "
                      "not count.", "constraints": {"minimum": 0}},
+                    {"name": "source_error", "type": "string", "description": "An editorial flag: the statement "
+                     "is faithful to its source, but the source is wrong here; why, in a sentence. Empty when none."},
                     URL_FIELD,
                 ],
                 "id",

@@ -48,7 +48,7 @@ DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = {
     "claims": [
         "id", "statement", "date", "date_start", "date_end", "status", "people", "event", "tags",
-        "sources", "source_files", "citation_count", "independent_sources", "url",
+        "sources", "source_files", "citation_count", "independent_sources", "source_error", "url",
     ],
     "citations": ["id", "claim_id", "source", "source_file", "quote", "start", "end", "needs_review", "url"],
     "sources": [
@@ -166,6 +166,7 @@ def claim_values(claims, citations=None):
             "date_upper",
             "status",
             "event__slug",
+            "source_error",
             "people_",
             "tags_",
             "sources_",
@@ -180,10 +181,10 @@ def claim_rows(claims, citations=None) -> Iterator[list]:
     rows = claim_values(claims, citations)
     url = _url_maker("sources:claim-detail")
     for row in rows.iterator(chunk_size=CHUNK):
-        pk, statement, date, lower, upper, status, event, people, tags, sources, files, cited_count, origins = row
+        pk, statement, date, lower, upper, status, event, error, people, tags, sources, files, cited, origins = row
         yield [
             pk, statement, date, iso(lower), iso(upper), status, joined(_split(people)), event or "",
-            joined(_split(tags)), joined(_split(sources)), joined(_split(files)), cited_count or 0, origins, url(pk),
+            joined(_split(tags)), joined(_split(sources)), joined(_split(files)), cited or 0, origins, error, url(pk),
         ]  # fmt: skip
 
 
@@ -365,6 +366,7 @@ def claims_json(claims=None) -> Iterator[str]:
             "tags": sorted(t.slug for t in claim.tags.all()),
             "conflicts_with": sorted(c.pk for c in claim.conflicts.all()),
             "note": claim.note,
+            "source_error": claim.source_error,
             "url": absolute(claim.get_absolute_url()),
             "citations": [
                 {

@@ -147,7 +147,10 @@ SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
     "figure": ({"file_name"}, {"caption"}),
     "person": ({"slug", "name"}, {"aliases", "born", "died", "bio", "tags"}),
     "event": ({"slug", "title"}, {"date", "place", "summary", "people", "tags", "turning_point"}),
-    "claim": ({"key", "statement", "citations"}, {"date", "people", "event", "tags", "note", "conflicts"}),
+    "claim": (
+        {"key", "statement", "citations"},
+        {"date", "people", "event", "tags", "note", "source_error", "conflicts"},
+    ),
     "citation": ({"source", "quote"}, {"start"}),
     "conflict": ({"claim", "note"}, set()),
 }
@@ -546,6 +549,7 @@ class _Validator:
                 "statement": statement,
                 "date": self.text(r, "claim", key, r.data, "date"),
                 "note": self.text(r, "claim", key, r.data, "note"),
+                "source_error": self.text(r, "claim", key, r.data, "source_error"),
             }
             self.model_fields(r, "claim", key, Claim, fields)
             people = self.str_list(r, "claim", key, r.data, "people")

@@ -185,6 +185,11 @@ class Claim(EDTFDatedModel):
     tags = TaggableManager(blank=True)
     conflicts = models.ManyToManyField("self", through="Conflict", symmetrical=True, blank=True)
     note = models.TextField(blank=True, help_text="Markdown, editorial.")
+    source_error = models.TextField(
+        blank=True,
+        help_text="An editorial flag readers see: the statement is faithful to its source, but the source is wrong "
+        "here. Say briefly why (e.g. “the 22nd Congress, not the 21st, met in October 1961”). Leave blank otherwise.",
+    )
     published = models.BooleanField(
         default=True,
         db_index=True,

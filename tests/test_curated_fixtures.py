@@ -89,7 +89,8 @@ def test_curation_report_figures_add_up(curated):
         assert sentences - cited == uncited_listed
         total_sentences += sentences
         total_cited += cited
-    assert f"TOTAL: {total_sentences} substantive sentences, {total_cited} cited" in lines[-1]
+    assert f"TOTAL: {total_sentences} substantive sentences, {total_cited} cited" in lines[-2]
+    assert lines[-1].startswith("FIGURES: claims ")
 
 
 def test_coverage_is_at_least_90_percent_in_every_source(curated):

@@ -63,6 +63,7 @@ def test_known_claim_row(client, kb):
         "source_files": "a.txt;b.txt",
         "citation_count": "2",
         "independent_sources": "2",
+        "source_error": "",
         "url": f"{ORIGIN}/claims/{claim.pk}/",
     }
     assert [int(r[0]) for r in table[1:]] == sorted(int(r[0]) for r in table[1:])

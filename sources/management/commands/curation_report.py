@@ -1,14 +1,32 @@
-"""Coverage of the sources by claims: ``python manage.py curation_report``.
+"""Coverage of the sources by claims, and the curation figures: ``python manage.py curation_report``.
 
 For each source: how many substantive sentences it has (the rule is in
 ``sources/sentences.py``), how many at least one citation covers, the
 percentage, and the uncited sentences themselves, so editors see every gap.
+Then the figures the README quotes, over the public claims: how many claims,
+corroborated (by two or more independent origins), contested (and in how many
+pairs), flagged as source errors, dated, dated by their event, and undated.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sources.models import Source
+from sources.models import Claim, Conflict, Source
 from sources.sentences import coverage
+
+
+def curation_figures() -> dict[str, int]:
+    claims = Claim.objects.public()
+    undated = claims.filter(date_lower__isnull=True)
+    return {
+        "claims": claims.count(),
+        "corroborated": claims.filter(status=Claim.Status.CORROBORATED).count(),
+        "contested": claims.filter(status=Claim.Status.CONTESTED).count(),
+        "contested pairs": Conflict.objects.public().pairs().count(),
+        "source errors": claims.exclude(source_error="").count(),
+        "dated": claims.filter(date_lower__isnull=False).count(),
+        "dated by event": undated.filter(event__date_lower__isnull=False).count(),
+        "undated": undated.exclude(event__date_lower__isnull=False).count(),
+    }
 
 
 class Command(BaseCommand):
@@ -48,5 +66,7 @@ class Command(BaseCommand):
                 below.append(f"{src.slug} {result.percent:.1f}%")
         percent = 100.0 * cited / total if total else 100.0
         self.stdout.write(f"TOTAL: {total} substantive sentences, {cited} cited, {percent:.1f}% coverage")
+        if not source:
+            self.stdout.write("FIGURES: " + ", ".join(f"{name} {n}" for name, n in curation_figures().items()))
         if below:
             raise CommandError(f"coverage below {min_coverage:g}%: {', '.join(below)}")
