@@ -33,7 +33,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone
 
-CONTENT_APPS = {"people", "events", "sources", "taggit"}
+from core.content import CONTENT_APPS
+
 UNCACHED_PREFIXES = ("/admin/", "/export/", "/static/", "/media/", "/healthz")
 NO_VERSION = "none"
 VERSION_SQL = "SELECT token FROM caching_contentversion WHERE id = 1"

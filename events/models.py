@@ -5,7 +5,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
-from people.dating import EDTFDatedModel
+from core.dating import EDTFDatedModel
 from people.models import Person
 
 from .querysets import EventQuerySet

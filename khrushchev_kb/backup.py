@@ -46,10 +46,12 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from core.content import CONTENT_APPS
+
 FORMAT = "khrushchev-kb-backup/1"
 CHUNK = 2000
 # The apps whose rows are backed up (every model in them, history included), in loading order.
-APPS = ["auth", "people", "events", "sources", "taggit", "admin"]
+APPS = ["auth", *CONTENT_APPS, "admin"]  # auth first: history and the log name users
 SKIPPED_MODELS = {"auth.permission"}  # made by migrate; referred to by natural key
 
 

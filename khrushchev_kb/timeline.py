@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Window
 from django.db.models.functions import ExtractYear, RowNumber
 
-FIRST_YEAR, LAST_YEAR = 1953, 1971
+from core.period import FIRST_YEAR, LAST_YEAR
 
 # Chart geometry, in SVG user units.
 WIDTH, HEIGHT = 760, 170

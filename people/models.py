@@ -1,12 +1,13 @@
-"""People the sources name. The ground floor: imports no other app of the project."""
+"""People the sources name. The lowest content app: it imports only ``core``."""
 
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
-from . import images
-from .dating import EDTF_HELP, validate_edtf
+from core import images
+from core.dating import EDTF_HELP, validate_edtf
+
 from .querysets import PersonQuerySet
 
 

@@ -6,6 +6,7 @@ from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from core import period
 from editing.concurrency import EditConflictGuard
 from editing.history import SafeHistoryAdmin
 from editing.widgets import SafeAutocompleteAdmin
@@ -237,7 +238,7 @@ class YearListFilter(admin.SimpleListFilter):
     parameter_name = "year"
 
     def lookups(self, request, model_admin):
-        return [(str(y), str(y)) for y in range(1953, 1972)] + [("undated", "undated")]
+        return [(str(y), str(y)) for y in period.YEARS] + [("undated", "undated")]
 
     def queryset(self, request, queryset):
         value = self.value()

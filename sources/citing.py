@@ -7,7 +7,7 @@ any future export share one implementation.
 import json
 import re
 
-from people import edtf_dates
+from core import edtf_dates
 
 BIBTEX_SPECIAL = re.compile(r"([{}\\\\&%$#_^~])")
 

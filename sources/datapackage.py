@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from core import period
 from core.canonical import absolute
 
 from .models import Claim
@@ -50,7 +51,7 @@ def descriptor() -> dict:
     return {
         "profile": "tabular-data-package",
         "name": "khrushchev-kb",
-        "title": "Khrushchev's rise and fall (1953-1971): cited claims",
+        "title": f"Khrushchev's rise and fall ({period.ASCII_LABEL}): cited claims",
         "description": (
             "Claims about Nikita Khrushchev's rise and fall drawn from five web sources, each claim cited to the "
             "exact passages (verbatim quotes at character offsets) of the sources that assert it. Where sources "
@@ -61,7 +62,7 @@ def descriptor() -> dict:
         "version": version,
         "licenses": [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
                       "path": "https://creativecommons.org/licenses/by/4.0/"}],
-        "citation": f"Khrushchev KB contributors. Khrushchev's rise and fall (1953-1971): cited claims, "
+        "citation": f"Khrushchev KB contributors. Khrushchev's rise and fall ({period.ASCII_LABEL}): cited claims, "
                     f"version {version}. Data package, {absolute('/export/datapackage.json')}.",
         "keywords": ["Khrushchev", "Soviet Union", "history", "claims", "citations", "EDTF"],
         "resources": [

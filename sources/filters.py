@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 
 from taggit.models import Tag
 
+from core import edtf_dates
 from events.models import Event
-from people import edtf_dates
 from people.models import Person
 
 from .models import Claim, Source

@@ -17,9 +17,9 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
+from core import images
+from core.dating import EDTF_HELP, EDTFDatedModel, validate_edtf
 from events.models import Event
-from people import images
-from people.dating import EDTF_HELP, EDTFDatedModel, validate_edtf
 from people.models import Person
 
 from . import anchoring

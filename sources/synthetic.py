@@ -26,6 +26,7 @@ from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
 from caching import versioning as caching
+from core import period
 from events.models import Event
 from people.models import Person
 
@@ -76,7 +77,7 @@ def prefix(seed: int) -> str:
 
 def _date(rng: random.Random) -> tuple[str, datetime.date | None, datetime.date | None]:
     """An EDTF date with its bounds, computed here (parsing 100,000 dates would take minutes)."""
-    year = rng.randint(1953, 1971)
+    year = rng.randint(period.FIRST_YEAR, period.LAST_YEAR)
     month = rng.randint(1, 12)
     last = calendar.monthrange(year, month)[1]
     day = rng.randint(1, last)
@@ -93,13 +94,13 @@ def _date(rng: random.Random) -> tuple[str, datetime.date | None, datetime.date 
         start, end = datetime.date(year, month, day), datetime.date(year, month, end_day)
         return f"{start.isoformat()}/{end.isoformat()}", start, end
     if kind < 0.90:
-        end_year = min(1971, year + rng.randint(1, 3))
+        end_year = min(period.LAST_YEAR, year + rng.randint(1, 3))
         return f"{year}/{end_year}", datetime.date(year, 1, 1), datetime.date(end_year, 12, 31)
     return "", None, None
 
 
 def _humanized(date_text: str) -> str:
-    from people.edtf_dates import humanize
+    from core.edtf_dates import humanize
 
     return humanize(date_text) if date_text else "at an unknown date"
 
@@ -247,16 +248,36 @@ class _Inserter:
             with self.connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
 
-    def insert(self, model, columns: list[str], rows) -> None:
+    def insert(self, model, given: list[str], rows) -> None:
+        """Insert ``rows`` (tuples of Python values for the ``given`` fields, by attname) into ``model``'s table.
+
+        Every other concrete field of the model gets its default: the columns
+        come from the model's metadata, so a field added to the model later needs
+        nothing here (unless it has no default, which ``full_clean`` would refuse
+        anyway). Values are prepared for the database by their fields.
+        """
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        unknown = set(given) - set(fields)
+        if unknown:
+            raise ValueError(f"{model.__name__} has no field(s) {sorted(unknown)}")
+        defaults = {
+            name: field.get_db_prep_save(field.get_default(), self.connection)
+            for name, field in fields.items()
+            if name not in given
+        }
+        prepare = [fields[name] for name in given]
+        columns = [*given, *defaults]
         quote = self.connection.ops.quote_name
         sql = (
-            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(fields[c].column) for c in columns)}) "  # noqa: S608
             f"VALUES ({', '.join(['%s'] * len(columns))})"
         )
+        rest = tuple(defaults.values())
         with self.connection.cursor() as cursor:
             batch = []
             for row in rows:
-                batch.append(row)
+                values = tuple(f.get_db_prep_save(v, self.connection) for f, v in zip(prepare, row, strict=True))
+                batch.append(values + rest)
                 if len(batch) == BATCH:
                     cursor.executemany(sql, batch)
                     batch = []
@@ -326,46 +347,23 @@ def _write_rows(plan: Plan) -> dict[str, int]:
     )
     Source.objects.bulk_create(plan.sources, batch_size=50)  # few rows, large texts
     db = _Inserter()
-    ops = db.connection.ops
     db.lock(Claim, Citation, Conflict, Claim.people.through, TaggedItem)
     claim_ids = db.next_ids(Claim, len(plan.claims))
-    now = ops.adapt_datetimefield_value(timezone.now())
+    now = timezone.now()
     db.insert(
         Claim,
-        [
-            "id",
-            "key",
-            "statement",
-            "date",
-            "date_lower",
-            "date_upper",
-            "event_id",
-            "note",
-            "published",
-            "is_public",
-            "status",
-            "created_at",
-            "updated_at",
-        ],  # fmt: skip
+        ["id", "key", "statement", "date", "date_lower", "date_upper", "event_id", "is_public", "status",
+         "created_at", "updated_at"],
         (
             (
-                claim_ids[j],
-                c["key"],
-                c["statement"],
-                c["date"],
-                ops.adapt_datefield_value(c["date_lower"]),
-                ops.adapt_datefield_value(c["date_upper"]),
+                claim_ids[j], c["key"], c["statement"], c["date"], c["date_lower"], c["date_upper"],
                 plan.events[c["event"]].pk if c["event"] is not None else None,
-                "",
-                True,
-                True,  # published, and cited by a published source (every synthetic claim is)
-                status,
-                now,
-                now,
-            )  # fmt: skip
+                True,  # published (the default), and cited by a published source: every synthetic claim is public
+                status, now, now,
+            )
             for j, (c, status) in enumerate(zip(plan.claims, _statuses(plan), strict=True))
         ),
-    )
+    )  # fmt: skip
     link_ids = db.next_ids(Claim.people.through, len(plan.claim_people))
     db.insert(
         Claim.people.through,

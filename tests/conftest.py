@@ -133,7 +133,9 @@ def fixture_folder(tmp_path):
 def snapshot_db() -> str:
     """Every row of every content and history table, serialised: equal strings mean identical data."""
     out = io.StringIO()
-    call_command("dumpdata", "people", "events", "sources", "taggit", indent=1, stdout=out)
+    from core.content import CONTENT_APPS
+
+    call_command("dumpdata", *CONTENT_APPS, indent=1, stdout=out)
     return out.getvalue()
 
 

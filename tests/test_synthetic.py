@@ -6,8 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from taggit.models import Tag
 
+from core import edtf_dates
 from events.models import Event
-from people import edtf_dates
 from people.models import Person
 from sources import search
 from sources.models import Citation, Claim, Conflict, Source

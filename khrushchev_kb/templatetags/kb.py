@@ -8,7 +8,7 @@ import nh3
 from django import template
 from django.utils.safestring import mark_safe
 
-from people import edtf_dates
+from core import edtf_dates
 
 register = template.Library()
 

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from people import edtf_dates
+from core import edtf_dates
 
 
 @pytest.mark.parametrize(

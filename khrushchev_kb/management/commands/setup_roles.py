@@ -6,28 +6,31 @@ delete anything a claim still cites (see ``has_delete_permission`` in the
 admins). They get no permission on users or groups: superusers administer those.
 """
 
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from core.content import CONTENT_APPS
+
 EDITORS = "Editors"
-CONTENT = [
-    ("sources", "source"),
-    ("sources", "claim"),
-    ("sources", "citation"),
-    ("sources", "conflict"),
-    ("sources", "reference"),
-    ("sources", "figure"),
-    ("people", "person"),
-    ("events", "event"),
-    ("taggit", "tag"),
-]
 ACTIONS = ("add", "change", "delete", "view")
 
 
+def content_models() -> list[tuple[str, str]]:
+    """(app label, model name) of every model editors work on: the content apps' models, not their history."""
+    return [
+        (label, model._meta.model_name)
+        for label in CONTENT_APPS
+        for model in apps.get_app_config(label).get_models()
+        if not hasattr(model, "instance_type")  # simple-history's historical models: written by saves only
+    ]
+
+
 def editor_permissions():
-    wanted = {(app, f"{action}_{model}") for app, model in CONTENT for action in ACTIONS}
-    perms = Permission.objects.filter(content_type__app_label__in={app for app, _ in CONTENT}).select_related(
+    content = content_models()
+    wanted = {(app, f"{action}_{model}") for app, model in content for action in ACTIONS}
+    perms = Permission.objects.filter(content_type__app_label__in={app for app, _ in content}).select_related(
         "content_type"
     )
     found = [p for p in perms if (p.content_type.app_label, p.codename) in wanted]

@@ -1,8 +1,7 @@
 """Extended Date/Time Format (EDTF) dates: validation, sortable bounds, honest display.
 
 Pure logic, no Django: the models of every app, the importer and the pages share
-it. It lives in ``people`` because that app is the ground floor every other app
-may import from.
+it. It lives in ``core``, the ground floor every app may import from.
 
 Historical dates are often vague ("1955~", "1953?"), partial ("1956-02") or
 ranged ("1964-10-12/1964-10-14"). We store the EDTF text as written and derive

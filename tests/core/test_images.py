@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from people import images
+from core import images
 from people.models import Person
 
 pytestmark = pytest.mark.django_db
