@@ -16,10 +16,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("disputes/", views.disputes, name="disputes"),
     path("tags/<uslug:slug>/", views.tag_detail, name="tag"),  # tags are named by editors, in any script
-    path("search/", views.search, name="search"),
     path("admin/", admin.site.urls),
     path("people/", include("people.urls")),
     path("events/", include("events.urls")),
+    path("", include("search.urls")),
     path("", include("sources.urls")),
 ]
 

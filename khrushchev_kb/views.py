@@ -10,9 +10,8 @@ from caching.paging import CountedPaginator, cached_page
 from caching.versioning import cached
 from events.models import Event
 from people.models import Person
-from sources import search as search_engine
-from sources.filters import ClaimFilters, filters_form
-from sources.models import Citation, Claim, Conflict, Source
+from search.filters import ClaimFilters, filters_form
+from sources.models import Claim, Conflict, Source
 from sources.querysets import public_tags
 
 from . import timeline as tl
@@ -103,49 +102,3 @@ def tag_detail(request, slug):
         "tag_detail.html",
         {"tag": tag, "page": claims, "events": events, "people": people, "sources": sources},
     )
-
-
-def search(request):
-    """Ranked search across claims (and their quotes), people, events and sources, matched words highlighted."""
-    q = (request.GET.get("q") or "").strip()[:200]
-    context = {"q": q, "searched": bool(q)}
-    if q:
-        hits = search_engine.search(q, limit=300)
-        context["has_words"] = bool(search_engine.parse(q))
-        context.update(_search_groups(hits))
-    return render(request, "search.html", context)
-
-
-def _search_groups(hits):
-    """Turn ranked hits into objects, in rank order, with one query per kind."""
-    ids = {kind: [h.obj_id for h in hits if h.kind == kind] for kind in search_engine.KINDS}
-    quotes = (
-        Citation.objects.public().select_related("source").defer("source__text", "source__notes").in_bulk(ids["quote"])
-    )
-    claim_ids = list(dict.fromkeys(ids["claim"] + [quotes[i].claim_id for i in ids["quote"] if i in quotes]))
-    claims = Claim.objects.public().select_related("event").in_bulk(claim_ids)
-    people = Person.objects.in_bulk(ids["person"])
-    events = Event.objects.in_bulk(ids["event"])
-    sources = Source.objects.public().only("slug", "title", "publisher").in_bulk(ids["source"])
-    claim_results: dict[int, dict] = {}
-    for hit in hits:
-        if hit.kind == "claim" and hit.obj_id in claims:
-            entry = claim_results.setdefault(hit.obj_id, {"claim": claims[hit.obj_id], "snippet": "", "quotes": []})
-            entry["snippet"] = hit.snippet
-        elif hit.kind == "quote" and hit.obj_id in quotes:
-            citation = quotes[hit.obj_id]
-            if citation.claim_id in claims:
-                entry = claim_results.setdefault(
-                    citation.claim_id, {"claim": claims[citation.claim_id], "snippet": "", "quotes": []}
-                )
-                entry["quotes"].append((citation, hit.snippet))
-
-    def ordered(kind, objects):
-        return [(objects[h.obj_id], h.snippet) for h in hits if h.kind == kind and h.obj_id in objects][:50]
-
-    return {
-        "claim_results": list(claim_results.values())[:100],
-        "people": ordered("person", people),
-        "events": ordered("event", events),
-        "sources": ordered("source", sources),
-    }

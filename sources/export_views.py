@@ -5,8 +5,9 @@
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 
+from search.filters import ClaimFilters
+
 from . import exports
-from .filters import ClaimFilters
 from .models import Claim
 
 

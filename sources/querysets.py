@@ -129,12 +129,6 @@ class ClaimQuerySet(models.QuerySet):
             qs = qs.filter(date_lower__lte=end)
         return qs
 
-    def matching(self, text: str):
-        """Claims whose statement, note or a quote matches: the ranked search engine (sources/search.py)."""
-        from . import search
-
-        return search.filter_claims(self, text)
-
     def chronological(self):
         return self.order_by(models.F("date_lower").asc(nulls_last=True), "date_upper", "id")
 

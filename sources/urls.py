@@ -4,7 +4,6 @@ from . import export_views, views
 
 app_name = "sources"
 urlpatterns = [
-    path("claims/", views.claim_list, name="claim-list"),
     path("claims/<int:pk>/", views.claim_detail, name="claim-detail"),
     path("sources/", views.source_list, name="list"),
     path("sources/<slug:slug>/", views.source_detail, name="detail"),

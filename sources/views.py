@@ -6,27 +6,13 @@ import html
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 
-from caching.paging import cached_page
 from core.canonical import absolute
 
 from . import citing, evidence, reading
-from .filters import ClaimFilters, filters_form
 from .models import Claim, Source
 from .sentences import coverage
 
 PER_PAGE = 50
-
-
-def claim_list(request):
-    filters = ClaimFilters.from_params(request.GET)
-    claims = filters.apply(Claim.objects.public().for_list())
-    page = cached_page(request, "claims", claims, PER_PAGE, filters.querystring())
-    return render(
-        request,
-        "sources/claim_list.html",
-        {"page": page, "filters": filters, "filters_form": filters_form(request, filters, full=True)},
-        status=400 if filters.errors else 200,
-    )
 
 
 def claim_detail(request, pk):

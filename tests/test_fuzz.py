@@ -16,7 +16,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sources.filters import PARAMS
+from search.filters import PARAMS
 
 EXAMPLES = int(os.environ.get("KB_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(

@@ -9,7 +9,7 @@ from taggit.models import Tag
 from core import edtf_dates
 from events.models import Event
 from people.models import Person
-from sources import search
+from search import engine as search
 from sources.models import Citation, Claim, Conflict, Source
 
 from .conftest import snapshot_db

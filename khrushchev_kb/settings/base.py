@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "people",
     "events",
     "sources",
+    "search",
     "khrushchev_kb",
 ]
 

@@ -5,7 +5,7 @@ planner costs ``to_tsvector`` as cheap, scans every source and parses every text
 on each search (4.8 s at 500 sources), and ranking parsed each matching text
 once more. The generated column is parsed once per write; matching and ranking
 read it. Nothing changes on SQLite, whose FTS5 index already stores its
-documents (see sources/search.py).
+documents (see search/engine.py).
 """
 
 from django.db import migrations

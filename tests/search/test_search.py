@@ -4,7 +4,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from people.models import Person
-from sources import search
+from search import engine as search
 from sources.models import Claim
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_every_search_trigger_survives_the_migrations():
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'kb_search_%'")
         names = {name for (name,) in cursor.fetchall()}
-    expected = {name for doc in search.SQLITE_DOCUMENTS for name in search.sqlite_triggers(*doc)}
+    expected = {name for document in search.DOCUMENTS for name in search.sqlite_triggers(document)}
     assert names == expected
 
 

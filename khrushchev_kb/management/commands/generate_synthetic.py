@@ -3,14 +3,14 @@
     python manage.py generate_synthetic --claims 100000 [--seed 1]
     python manage.py generate_synthetic --remove [--seed 1]
 
-See sources/synthetic.py for the shape of the data and how it is marked.
+See khrushchev_kb/synthetic.py for the shape of the data and how it is marked.
 """
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sources import synthetic
+from khrushchev_kb import synthetic
 
 
 class Command(BaseCommand):

@@ -1,9 +1,4 @@
-"""After ``migrate`` on SQLite: re-create the search triggers a table rebuild dropped (sources/search.py).
-
-Signals do nothing else here: what must stay true across rows is kept by the
-write layer (``sources/services.py``), and caches are invalidated by
-``caching/versioning.py``'s receivers.
-"""
+"""After ``migrate`` on SQLite: re-create the search triggers a table rebuild dropped (search/engine.py)."""
 
 import sys
 
@@ -11,7 +6,7 @@ from django.db import connections
 
 
 def repair_search_index(sender, using="default", verbosity=1, stdout=None, **kwargs):
-    from .search import ensure_sqlite_index
+    from .engine import ensure_sqlite_index
 
     connection = connections[using]
     if connection.vendor != "sqlite":

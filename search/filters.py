@@ -16,9 +16,10 @@ from taggit.models import Tag
 from core import edtf_dates
 from events.models import Event
 from people.models import Person
+from sources.models import Claim, Source
+from sources.querysets import public_tags
 
-from .models import Claim, Source
-from .querysets import public_tags
+from . import engine
 
 PARAMS = ("person", "event", "tag", "source", "status", "from", "to", "q")
 MAX_Q = 200
@@ -101,7 +102,7 @@ class ClaimFilters:
         if self.date_from or self.date_to:
             claims = claims.overlapping(self.date_from, self.date_to)
         if self.q:
-            claims = claims.matching(self.q)
+            claims = engine.filter_claims(claims, self.q)
         if self.source or self.q:
             claims = claims.distinct()
         return claims

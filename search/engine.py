@@ -117,29 +117,57 @@ def _sqlite_claim_ids_sql(terms: list[Term]) -> tuple[str, list]:
     return sql, [expression, expression]
 
 
-# The index's documents: kind, rowid code, table, title expression, body expression
-# (columns of the row, prefixed with new./old. in the triggers). The FTS5 rowid is
-# ``id * 8 + code``, so a trigger finds its row without scanning the index.
-SQLITE_DOCUMENTS = [
-    ("claim", 1, "sources_claim", "{r}.statement", "{r}.note"),
-    ("quote", 2, "sources_citation", "{r}.quote", "''"),
-    ("person", 3, "people_person", "{r}.name || ' ' || replace({r}.aliases, char(10), ' ')", "{r}.bio"),
-    ("event", 4, "events_event", "{r}.title || ' ' || {r}.place", "{r}.summary"),
-    ("source", 5, "sources_source", "{r}.title || ' ' || {r}.publisher || ' ' || {r}.author", "{r}.text"),
+@dataclass(frozen=True)
+class Document:
+    """One kind of searched document, declared once: the SQLite triggers, the PostgreSQL queries and GIN
+    indexes (migration ``sources/0002_search_index``) are all derived from it.
+
+    ``title`` fields weigh more than ``body`` fields in the ranking. ``code`` makes
+    the FTS5 rowid ``id * 8 + code``, so a trigger finds its row without a scan.
+    """
+
+    kind: str
+    code: int
+    app_label: str
+    model_name: str
+    title: tuple[str, ...]
+    body: tuple[str, ...] = ()
+
+    @property
+    def table(self) -> str:
+        return f"{self.app_label}_{self.model_name}"
+
+    @property
+    def fields(self) -> list[str]:
+        return [*self.title, *self.body]
+
+    def sql(self, fields, row: str) -> str:
+        """The fields of ``row`` (new, old or the table) joined by spaces, as one SQL expression."""
+        return " || ' ' || ".join(f"coalesce({row}.{field}, '')" for field in fields) if fields else "''"
+
+
+DOCUMENTS = [
+    Document("claim", 1, "sources", "claim", ("statement",), ("note",)),
+    Document("quote", 2, "sources", "citation", ("quote",)),
+    Document("person", 3, "people", "person", ("name", "aliases"), ("bio",)),
+    Document("event", 4, "events", "event", ("title", "place"), ("summary",)),
+    Document("source", 5, "sources", "source", ("title", "publisher", "author"), ("text",)),
 ]
+BY_KIND = {document.kind: document for document in DOCUMENTS}
 SQLITE_TABLE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS kb_search USING fts5(kind UNINDEXED, obj_id UNINDEXED, title, body, "
     "tokenize='porter unicode61 remove_diacritics 2')"
 )
 
 
-def sqlite_triggers(kind, code, table, title, body) -> dict[str, str]:
+def sqlite_triggers(document: Document) -> dict[str, str]:
     """The three triggers keeping one kind of document in the index, by name."""
-    new_title, new_body = title.format(r="new"), body.format(r="new")
-    # Every interpolated piece is a constant of SQLITE_DOCUMENTS.
+    kind, code, table = document.kind, document.code, document.table
+    # Every interpolated piece is a constant of DOCUMENTS.
     insert = (
         f"INSERT INTO kb_search(rowid, kind, obj_id, title, body) "  # noqa: S608
-        f"VALUES (new.id * 8 + {code}, '{kind}', new.id, {new_title}, {new_body});"
+        f"VALUES (new.id * 8 + {code}, '{kind}', new.id, "
+        f"{document.sql(document.title, 'new')}, {document.sql(document.body, 'new')});"
     )
     delete = f"DELETE FROM kb_search WHERE rowid = old.id * 8 + {code};"  # noqa: S608
     return {
@@ -160,11 +188,10 @@ def ensure_sqlite_index(cursor) -> list[str]:
     cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
     present = {name for (name,) in cursor.fetchall()}
     repaired = []
-    for kind, code, table, title, body in SQLITE_DOCUMENTS:
-        missing = {n: sql for n, sql in sqlite_triggers(kind, code, table, title, body).items() if n not in present}
-        if not missing:
+    for document in DOCUMENTS:
+        if all(name in present for name in sqlite_triggers(document)):
             continue
-        repaired.append(kind)
+        repaired.append(document.kind)
     with sqlite_bulk_write(cursor, repaired):  # drops what is left of their triggers, re-creates all, re-indexes
         pass
     return repaired
@@ -180,18 +207,20 @@ def sqlite_bulk_write(cursor, kinds):
     slip a row in while the triggers are off; SQLite's DDL is transactional,
     so a failure restores the triggers with everything else.
     """
-    documents = [doc for doc in SQLITE_DOCUMENTS if doc[0] in kinds]
-    for doc in documents:
-        for name in sqlite_triggers(*doc):
+    documents = [document for document in DOCUMENTS if document.kind in kinds]
+    for document in documents:
+        for name in sqlite_triggers(document):
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
     yield
-    for kind, code, table, title, body in documents:
-        for name, sql in sqlite_triggers(kind, code, table, title, body).items():
+    for document in documents:
+        for name, sql in sqlite_triggers(document).items():
             cursor.execute(f"CREATE TRIGGER {name} {sql}")
-        cursor.execute("DELETE FROM kb_search WHERE kind = %s", [kind])
+        cursor.execute("DELETE FROM kb_search WHERE kind = %s", [document.kind])
+        table = document.table
         cursor.execute(
-            f"INSERT INTO kb_search(rowid, kind, obj_id, title, body) SELECT id * 8 + {code}, '{kind}', id, "  # noqa: S608 - constants
-            f"{title.format(r=table)}, {body.format(r=table)} FROM {table}"
+            f"INSERT INTO kb_search(rowid, kind, obj_id, title, body) "  # noqa: S608 - constants of DOCUMENTS
+            f"SELECT id * 8 + {document.code}, '{document.kind}', id, "
+            f"{document.sql(document.title, table)}, {document.sql(document.body, table)} FROM {table}"
         )
 
 
@@ -209,20 +238,11 @@ def tsquery(terms: list[Term]) -> str:
     return " & ".join(parts)
 
 
-# The documents each kind is searched in, as (model, fields); the migration indexes the same expressions.
 def pg_documents():
-    from events.models import Event
-    from people.models import Person
+    """{kind: (model, fields)}: what each kind is searched in; migration 0002 indexes the same expressions."""
+    from django.apps import apps
 
-    from .models import Citation, Claim, Source
-
-    return {
-        "claim": (Claim, ["statement", "note"]),
-        "quote": (Citation, ["quote"]),
-        "person": (Person, ["name", "aliases", "bio"]),
-        "event": (Event, ["title", "place", "summary"]),
-        "source": (Source, ["title", "publisher", "author", "text"]),
-    }
+    return {d.kind: (apps.get_model(d.app_label, d.model_name), d.fields) for d in DOCUMENTS}
 
 
 def pg_vector(fields):
@@ -313,7 +333,7 @@ def filter_claims(claims, query: str):
         from django.contrib.postgres.search import SearchQuery
         from django.db.models import Q
 
-        from .models import Citation, Claim
+        from sources.models import Citation, Claim
 
         q = SearchQuery(tsquery(terms), search_type="raw", config="english")
         direct = Claim.objects.annotate(document=pg_vector(["statement", "note"])).filter(document=q).values("pk")

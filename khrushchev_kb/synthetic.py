@@ -29,9 +29,9 @@ from caching import versioning as caching
 from core import period
 from events.models import Event
 from people.models import Person
-
-from . import anchoring, evidence, search
-from .models import Citation, Claim, Conflict, Source, text_sha256
+from search import engine as search
+from sources import anchoring, evidence
+from sources.models import Citation, Claim, Conflict, Source, text_sha256
 
 TAG = "synthetic"
 PREFIX = "synthetic-"
