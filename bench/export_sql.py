@@ -19,8 +19,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from sources import exports  # noqa: E402
-from sources.models import Citation, Claim  # noqa: E402
+from exports.tables import TABLES  # noqa: E402
+from exports.writers import raw_rows  # noqa: E402
 
 
 def literal(value) -> str:
@@ -36,12 +36,9 @@ def literal(value) -> str:
 
 
 def export_sql(table: str) -> str:
-    if table == "claims":
-        queryset = exports.claim_values(Claim.objects.public(), Citation.objects.public())
-    elif table == "citations":
-        queryset = exports.citation_values(Citation.objects.public())
-    else:
+    if table not in TABLES:
         raise SystemExit(f"unknown table {table!r}")
+    queryset = raw_rows(TABLES[table])
     sql, params = queryset.query.sql_with_params()
     parts = sql.split("%s")
     if len(parts) != len(params) + 1:

@@ -192,7 +192,7 @@ def build(n_claims: int, seed: int) -> Plan:
                 slug=f"{p}source-{s}",
                 publisher="Synthetic Press",
                 kind=Source.Kind.DOCUMENT,
-                published=str(rng.randint(1990, 2020)),
+                publication_date=str(rng.randint(1990, 2020)),
                 file_name=f"{p}source-{s}.txt",
                 text="".join(parts),
                 sha256=text_sha256("".join(parts)),

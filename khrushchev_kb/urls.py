@@ -20,6 +20,7 @@ urlpatterns = [
     path("people/", include("people.urls")),
     path("events/", include("events.urls")),
     path("", include("search.urls")),
+    path("", include("exports.urls")),
     path("", include("sources.urls")),
 ]
 

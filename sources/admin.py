@@ -2,7 +2,7 @@ from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -11,7 +11,7 @@ from editing.concurrency import EditConflictGuard
 from editing.history import SafeHistoryAdmin
 from editing.widgets import SafeAutocompleteAdmin
 
-from . import anchoring, evidence, exports, recovery, services
+from . import anchoring, evidence, recovery, services
 from .admin_forms import SourceAdminForm
 from .models import Citation, Claim, Conflict, Figure, Reference, Source
 from .sentences import coverage
@@ -123,7 +123,16 @@ def unpublish(modeladmin, request, queryset):
 class SourceAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, SafeHistoryAdmin):
     form = SourceAdminForm
     actions = [publish, unpublish]
-    list_display = ["title", "slug", "publisher", "kind", "published", "is_published", "derived_from", "file_name"]
+    list_display = [
+        "title",
+        "slug",
+        "publisher",
+        "kind",
+        "publication_date",
+        "is_published",
+        "derived_from",
+        "file_name",
+    ]
     list_filter = ["is_published", "kind", "publisher", "tags"]
     search_fields = ["title", "slug", "publisher", "author", "file_name"]
     prepopulated_fields = {"slug": ["title"]}
@@ -139,7 +148,7 @@ class SourceAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, Saf
                     "publisher",
                     "author",
                     "kind",
-                    "published",
+                    "publication_date",
                     "url",
                     "tags",
                     "notes",
@@ -249,17 +258,9 @@ class YearListFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.action(description="Export selected claims as CSV (the /export/claims.csv columns)")
-def export_claims_csv(modeladmin, request, queryset):
-    lines = exports.table_lines("claims", Claim.objects.filter(pk__in=queryset.values("pk")), public=False)
-    response = StreamingHttpResponse((line.encode("utf-8") for line in lines), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="claims-selected.csv"'
-    return response
-
-
 @admin.register(Claim)
 class ClaimAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, SafeHistoryAdmin):
-    actions = [export_claims_csv, publish, unpublish]
+    actions = [publish, unpublish]  # and "Export selected claims as CSV", added by the exports app
     list_display = ["id", "statement", "date", "status", "published", "event"]
     list_filter = ["published", "status", YearListFilter, "tags", "citations__source", "people"]
     search_fields = ["statement", "key", "citations__quote"]

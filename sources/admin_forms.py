@@ -18,7 +18,7 @@ class SourceAdminForm(forms.ModelForm):
     class Meta:
         model = Source
         fields = [
-            "title", "slug", "publisher", "author", "kind", "published", "url", "tags", "notes", "is_published",
+            "title", "slug", "publisher", "author", "kind", "publication_date", "url", "tags", "notes", "is_published",
             "derived_from", "text", "file_name",
         ]  # fmt: skip
 

@@ -141,7 +141,18 @@ SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
     # kind: (required keys, optional keys)
     "source": (
         {"slug", "file", "title"},
-        {"publisher", "author", "kind", "published", "url", "notes", "tags", "references", "figures", "derived_from"},
+        {
+            "publisher",
+            "author",
+            "kind",
+            "publication_date",
+            "url",
+            "notes",
+            "tags",
+            "references",
+            "figures",
+            "derived_from",
+        },
     ),
     "reference": ({"title"}, {"url"}),
     "figure": ({"file_name"}, {"caption"}),
@@ -463,7 +474,7 @@ class _Validator:
                 "publisher": self.text(r, "source", slug, r.data, "publisher"),
                 "author": self.text(r, "source", slug, r.data, "author"),
                 "kind": self.text(r, "source", slug, r.data, "kind") or Source.Kind.ARTICLE,
-                "published": self.text(r, "source", slug, r.data, "published"),
+                "publication_date": self.text(r, "source", slug, r.data, "publication_date"),
                 "url": self.text(r, "source", slug, r.data, "url"),
                 "notes": self.text(r, "source", slug, r.data, "notes"),
                 "file_name": path.name,

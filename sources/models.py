@@ -46,7 +46,7 @@ class Source(models.Model):
     publisher = models.CharField(max_length=200, blank=True, help_text="The site or book that published it.")
     author = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ARTICLE)
-    published = models.CharField(
+    publication_date = models.CharField(
         max_length=100, blank=True, validators=[validate_edtf], help_text="Publication date. " + EDTF_HELP
     )
     url = models.URLField(blank=True, max_length=500, help_text="Where the source was found, if known.")
@@ -57,7 +57,7 @@ class Source(models.Model):
     sha256 = models.CharField(max_length=64, editable=False, help_text="SHA-256 of the text encoded as UTF-8.")
     notes = models.TextField(blank=True, help_text="Markdown, editorial.")
     tags = TaggableManager(blank=True)
-    # ``published`` is the publication date (issue 2's contract), so the draft flag is ``is_published``.
+    # The draft flag; ``publication_date`` is when the source itself appeared (exported as ``published``).
     is_published = models.BooleanField(
         "published on the site",
         default=True,

@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 
 from core.canonical import absolute
 
-from . import citing, evidence, reading
+from . import cite_formats, evidence, reading
 from .models import Claim, Source
 from .sentences import coverage
 
@@ -111,9 +111,9 @@ def source_detail(request, slug):
             "reading": view,
             "reading_html": mark_safe(view.html),  # noqa: S308 - built by sources.reading, every text escaped
             "jsonld": source_jsonld(request, source, len(claim_ids)),
-            "cite_plain": citing.plain(source, url, accessed),
-            "cite_bibtex": citing.bibtex(source, url, accessed),
-            "cite_csl": citing.csl_json(source, url, accessed),
+            "cite_plain": cite_formats.plain(source, url, accessed),
+            "cite_bibtex": cite_formats.bibtex(source, url, accessed),
+            "cite_csl": cite_formats.csl_json(source, url, accessed),
             "citation_count": len(citations),
             "claim_count": len(claim_ids),
             "coverage": result,
@@ -135,8 +135,8 @@ def source_jsonld(request, source, claim_count):
         data["publisher"] = {"@type": "Organization", "name": source.publisher}
     if source.author:
         data["author"] = {"@type": "Person", "name": source.author}
-    if source.published:
-        data["datePublished"] = source.published
+    if source.publication_date:
+        data["datePublished"] = source.publication_date
     if source.url:
         data["sameAs"] = source.url
     return data

@@ -32,7 +32,7 @@ def write_fixture_folder(root: Path, *, claims: str | None = None, **files: str)
               title: Source A
               publisher: Example
               kind: article
-              published: "2024-02-11"
+              publication_date: "2024-02-11"
               references:
                 - title: A cited work
                   url: https://example.org/work

@@ -118,7 +118,7 @@ ADMIN_FORMS = {
         "conflict_links-TOTAL_FORMS": "0", "conflict_links-INITIAL_FORMS": "0",
     },
     "/admin/sources/source/add/": {
-        "title": "T", "slug": "t", "publisher": "", "author": "", "kind": "article", "published": "", "url": "",
+        "title": "T", "slug": "t", "publisher": "", "author": "", "kind": "article", "publication_date": "", "url": "",
         "tags": "", "notes": "", "text": "Some text.", "file_name": "", "is_published": "on",
         "references-TOTAL_FORMS": "0", "references-INITIAL_FORMS": "0", "figures-TOTAL_FORMS": "0",
         "figures-INITIAL_FORMS": "0", "citations-TOTAL_FORMS": "0", "citations-INITIAL_FORMS": "0",

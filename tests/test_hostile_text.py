@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from django.contrib.auth.models import User
 from taggit.models import Tag
 
-from sources.exports import COLUMNS
+from exports.tables import TABLES as COLUMNS
 
 from .hostile import plant, problems
 from .xss_corpus import PAYLOADS

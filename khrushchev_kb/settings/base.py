@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "events",
     "sources",
     "search",
+    "exports",
     "khrushchev_kb",
 ]
 

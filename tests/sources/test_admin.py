@@ -7,7 +7,7 @@ import pytest
 from django.contrib.admin.sites import site
 from django.core.management import call_command
 
-from sources.exports import COLUMNS
+from exports.tables import TABLES
 from sources.models import Claim
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def test_export_selected_claims_as_csv(admin_client, kb):
     )
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode(), newline="")))
-    assert rows[0] == COLUMNS["claims"]
+    assert rows[0] == TABLES["claims"].names
     assert [int(r[0]) for r in rows[1:]] == [c.pk for c in chosen]
 
 

@@ -25,7 +25,7 @@ def source_form(source=None, **changes):
         "publisher": "",
         "author": "",
         "kind": "article",
-        "published": "",
+        "publication_date": "",
         "url": "",
         "tags": "",
         "notes": "",
@@ -33,7 +33,7 @@ def source_form(source=None, **changes):
         "file_name": "",
     }
     if source is not None:
-        data.update({f: getattr(source, f) for f in ("title", "slug", "kind", "published", "text", "file_name")})
+        data.update({f: getattr(source, f) for f in ("title", "slug", "kind", "publication_date", "text", "file_name")})
         data["_edit_token"] = current_token(source)  # as the change form carries it (editing/concurrency.py)
     for inline, count in (("references", 0), ("figures", 0), ("citations", 0)):
         data.update({f"{inline}-TOTAL_FORMS": str(count), f"{inline}-INITIAL_FORMS": str(count),

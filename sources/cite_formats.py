@@ -13,7 +13,7 @@ BIBTEX_SPECIAL = re.compile(r"([{}\\\\&%$#_^~])")
 
 
 def _year(source) -> str:
-    lower, _ = edtf_dates.bounds(source.published) if source.published else (None, None)
+    lower, _ = edtf_dates.bounds(source.publication_date) if source.publication_date else (None, None)
     return str(lower.year) if lower else ""
 
 
@@ -26,8 +26,8 @@ def plain(source, url: str, accessed: str) -> str:
     parts.append(f"“{source.title}”")
     if source.publisher:
         parts.append(source.publisher)
-    if source.published:
-        parts.append(edtf_dates.humanize(source.published))
+    if source.publication_date:
+        parts.append(edtf_dates.humanize(source.publication_date))
     parts.append(f"{url} (file {source.file_name}, SHA-256 {source.sha256[:12]}…; accessed {accessed})")
     return ". ".join(p.rstrip(".") for p in parts) + "."
 
@@ -61,9 +61,9 @@ def csl_json(source, url: str, accessed: str) -> str:
         item["container-title" if source.kind != "book" else "publisher"] = source.publisher
     if source.author:
         item["author"] = [{"literal": source.author}]
-    lower, _ = edtf_dates.bounds(source.published) if source.published else (None, None)
+    lower, _ = edtf_dates.bounds(source.publication_date) if source.publication_date else (None, None)
     if lower:
-        precision = edtf_dates.precision(source.published)
+        precision = edtf_dates.precision(source.publication_date)
         parts = [lower.year] + ([lower.month] if precision in ("month", "day") else [])
         parts += [lower.day] if precision == "day" else []
         item["issued"] = {"date-parts": [parts]}

@@ -1,7 +1,7 @@
 """Write the exports to a folder for a release: ``python manage.py export_kb DIR``.
 
 The files are byte-identical to what /export/ serves: both come from one builder
-(``sources.exports.FILES``), with only public data: the five CSV tables,
+(``exports.writers.FILES``), with only public data: the five CSV tables,
 datapackage.json and claims.json. Each file is written to a temporary name and
 renamed into place, so a failure never leaves a half-written table.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sources import exports
+from exports import writers as exports
 
 
 class Command(BaseCommand):

@@ -1,11 +1,11 @@
 import json
 from types import SimpleNamespace
 
-from sources import citing
+from sources import cite_formats as citing
 
 SOURCE = SimpleNamespace(
     slug="mondo-x", title="Khrushchev & the {putschists}", author="", publisher="Mondo History", kind="article",
-    published="2024-02-11", file_name="000_f.txt", sha256="a" * 64,
+    publication_date="2024-02-11", file_name="000_f.txt", sha256="a" * 64,
 )  # fmt: skip
 URL = "https://kb.example/sources/mondo-x/"
 
