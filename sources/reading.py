@@ -26,19 +26,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import wikitext
 from .sentences import substantive_sentences
 
-FIGURE_OPTIONS = re.compile(
-    r"^(thumb|thumbnail|frame|frameless|border|left|right|center|centre|none|upright(=[\d.]+)?|\d+(x\d+)?px)$",
-    re.I,
-)
 REDACTION = re.compile(r"\*{2,}")
 URL = re.compile(r"https?://[^\s<>\"]+")
-# Only the tags MediaWiki pages use: "<Jerry>" in prose is text, not markup.
-HTML_TAG = (
-    r"</?(?:div|span|references|dh-[a-z-]+|br|p|small|big|center|font|table|tr|td|th|gallery|nowiki"
-    r"|sup|sub|u|s|i|b|em|strong|blockquote|poem)\b[^<>]*>"
-)
 
 
 @dataclass(frozen=True)
@@ -87,7 +79,7 @@ def _scan(text: str, figure_html: Callable[[str, str], str]) -> _Markup:
     def free(s: int, e: int) -> bool:
         return all(e <= a or s >= b for a, b in taken)
 
-    for m in re.finditer(r"<ref[^>/]*>(.*?)</ref>", text, re.S):
+    for m in wikitext.REF.finditer(text):
         if free(m.start(), m.end()):
             taken.append(m.span())
             markup.footnotes.append(_linkify(m.group(1).strip()))
@@ -96,7 +88,7 @@ def _scan(text: str, figure_html: Callable[[str, str], str]) -> _Markup:
             markup.insertions.append(
                 (m.start(), f'<sup class="footnote-ref"><a href="#footnote-{n}" id="footnote-ref-{n}">[{n}]</a></sup>')
             )
-    for m in re.finditer(r"\[\[(?:File|Image):([^|\]]+)((?:\|(?:[^\[\]|]|\[\[[^\]]*\]\])*)*)\]\]", text, re.I):
+    for m in wikitext.FIGURE.finditer(text):
         if not free(m.start(), m.end()):
             continue
         taken.append(m.span())
@@ -106,7 +98,7 @@ def _scan(text: str, figure_html: Callable[[str, str], str]) -> _Markup:
         pos = params_start
         for part in m.group(2).split("|")[1:]:
             pos += 1  # the "|"
-            if part.strip() and not FIGURE_OPTIONS.match(part.strip()):
+            if part.strip() and not wikitext.FIGURE_OPTION.match(part.strip()):
                 caption_start, caption_end = pos, pos + len(part)
             pos += len(part)
         markup.figures.append(name)
@@ -118,7 +110,7 @@ def _scan(text: str, figure_html: Callable[[str, str], str]) -> _Markup:
             markup.hidden.append((m.start(), caption_start))
             markup.decorations.append((caption_start, caption_end, '<span class="figure-caption">', "</span>"))
             markup.hidden.append((caption_end, m.end()))
-    for m in re.finditer(r"\[\[([^\[\]|]+)(?:\|([^\[\]]*))?\]\]", text):
+    for m in wikitext.LINK.finditer(text):
         if not free(m.start(), m.end()):
             continue
         taken.append(m.span())
@@ -126,12 +118,12 @@ def _scan(text: str, figure_html: Callable[[str, str], str]) -> _Markup:
         markup.hidden.append((m.start(), shown[0]))
         markup.decorations.append((shown[0], shown[1], '<span class="wikilink">', "</span>"))
         markup.hidden.append((shown[1], m.end()))
-    for pattern in (r"\{\{.*?\}\}", HTML_TAG, r"__[A-Z]+__"):
-        for m in re.finditer(pattern, text, re.S):
+    for pattern in (wikitext.TEMPLATE, wikitext.HTML_TAG, wikitext.MAGIC_WORD):
+        for m in pattern.finditer(text):
             if free(m.start(), m.end()):
                 taken.append(m.span())
                 markup.hidden.append(m.span())
-    for m in re.finditer(r"(={2,6})([^=\n]+?)\1", text):
+    for m in wikitext.HEADING.finditer(text):
         if not free(m.start(), m.end()):
             continue
         taken.append(m.span())

@@ -24,22 +24,9 @@ import itertools
 import re
 from dataclasses import dataclass
 
-MIN_WORDS = 5
+from . import wikitext
 
-_MASKS = [
-    re.compile(r"<ref[^>]*>.*?</ref>", re.S),
-    re.compile(r"<ref[^>]*/>"),
-    re.compile(r"\[\[(?:File|Image):(?:[^\[\]]|\[\[[^\]]*\]\])*\]\]", re.I),
-    re.compile(r"\[\[[^\]]*\]\]"),
-    re.compile(r"\{\{.*?\}\}", re.S),
-    re.compile(
-        r"</?(?:div|span|references|dh-[a-z-]+|br|p|small|big|center|font|table|tr|td|th|gallery|nowiki|sup|sub|u|s|i|b|em|strong|blockquote|poem)\b[^<>]*>",
-        re.I,
-    ),
-    re.compile(r"__[A-Z]+__"),
-    re.compile(r"(={2,6})[^=\n]+?\1"),
-    re.compile(r"={2,}"),
-]
+MIN_WORDS = 5
 
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘'(A-Z0-9]|\s*$)")
 _WORD = re.compile(r"[A-Za-z0-9][\w’'-]*")
@@ -58,7 +45,7 @@ class Sentence:
 def mask_markup(text: str) -> str:
     """The text with markup replaced by spaces: same length, so offsets still hold."""
     masked = text
-    for pattern in _MASKS:
+    for pattern in wikitext.MARKUP:
         masked = pattern.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), masked)
     return masked
 
