@@ -481,39 +481,8 @@ class _Validator:
                 "text": text,
             }
             self.model_fields(r, "source", slug, Source, fields)
-            references = []
-            for i, ref in enumerate(self.mappings(r, "source", slug, "references")):
-                sub = Record(ref, r.file, ref.get(LINE, r.line)) if isinstance(ref, dict) else None
-                if sub is None or not self.check_keys(sub, "reference", f"{slug}#{i + 1}"):
-                    if sub is None:
-                        self.error(r, "source", slug, f"reference {i + 1} must be a mapping with title and url")
-                    continue
-                values = {
-                    "position": i + 1,
-                    "title": self.text(sub, "reference", i + 1, ref, "title"),
-                    "url": self.text(sub, "reference", i + 1, ref, "url"),
-                }
-                self.model_fields(sub, "reference", f"{slug}#{i + 1}", Reference, values)
-                references.append(values)
-            figures = []
-            names = set()
-            for i, fig in enumerate(self.mappings(r, "source", slug, "figures")):
-                sub = Record(fig, r.file, fig.get(LINE, r.line)) if isinstance(fig, dict) else None
-                if sub is None or not self.check_keys(sub, "figure", f"{slug}#{i + 1}"):
-                    if sub is None:
-                        self.error(r, "source", slug, f"figure {i + 1} must be a mapping with file_name and caption")
-                    continue
-                values = {
-                    "position": i + 1,
-                    "file_name": self.text(sub, "figure", i + 1, fig, "file_name"),
-                    "caption": self.text(sub, "figure", i + 1, fig, "caption"),
-                }
-                if values["file_name"] in names:
-                    self.error(sub, "figure", values["file_name"], "listed twice for this source")
-                    continue
-                names.add(values["file_name"])
-                self.model_fields(sub, "figure", values["file_name"], Figure, values)
-                figures.append(values)
+            references = self.children(r, slug, "references", "reference", Reference, ("title", "url"), unique=None)
+            figures = self.children(r, slug, "figures", "figure", Figure, ("file_name", "caption"), unique="file_name")
             texts[str(slug)] = text
             derived_from = self.text(r, "source", slug, r.data, "derived_from") or None
             out.append((fields, self.str_list(r, "source", slug, r.data, "tags"), references, figures, derived_from))
@@ -532,6 +501,28 @@ class _Validator:
             if current is not None:
                 self.error(record, "source", fields["slug"], "derived_from: a cycle (" + " → ".join(chain) + ")")
         return out, texts
+
+    def children(self, r: Record, slug, key: str, kind: str, model, names: tuple, unique: str | None) -> list:
+        """A source's references or figures: each a mapping of ``names``, validated by ``model``'s fields,
+        numbered by ``position``; ``unique`` names a field no two of them may share."""
+        out, seen = [], set()
+        for i, item in enumerate(self.mappings(r, "source", slug, key)):
+            ident = f"{slug}#{i + 1}"
+            if not isinstance(item, dict):
+                self.error(r, "source", slug, f"{kind} {i + 1} must be a mapping with {' and '.join(names)}")
+                continue
+            sub = Record(item, r.file, item.get(LINE, r.line))
+            if not self.check_keys(sub, kind, ident):
+                continue
+            values = {"position": i + 1, **{name: self.text(sub, kind, i + 1, item, name) for name in names}}
+            if unique is not None:
+                if values[unique] in seen:
+                    self.error(sub, kind, values[unique], "listed twice for this source")
+                    continue
+                seen.add(values[unique])
+            self.model_fields(sub, kind, ident, model, values)
+            out.append(values)
+        return out
 
     def validate_claims(self, person_slugs, event_slugs, texts):
         seen: dict[str, Record] = {}

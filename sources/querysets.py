@@ -105,21 +105,6 @@ class ClaimQuerySet(models.QuerySet):
         """Published claims that at least one published source cites (stored by the write layer)."""
         return self.filter(is_public=True)
 
-    def dated(self):
-        return self.filter(date_lower__isnull=False)
-
-    def undated(self):
-        return self.filter(date_lower__isnull=True)
-
-    def with_status(self, status: str):
-        return self.filter(status=status)
-
-    def mentioning(self, person):
-        return self.filter(people=person)
-
-    def cited_by(self, source):
-        return self.filter(citations__source=source).distinct()
-
     def overlapping(self, start=None, end=None):
         """Claims whose date range meets [start, end] (either may be None); undated claims never do."""
         qs = self

@@ -130,6 +130,12 @@ def fixture_folder(tmp_path):
     return write_fixture_folder(tmp_path / "fixtures")
 
 
+@pytest.fixture
+def kb(fixture_folder):
+    """The small fixture folder imported: two sources, two people, one event, four claims, one conflict."""
+    call_command("import_fixtures", str(fixture_folder), stdout=io.StringIO())
+
+
 def snapshot_db() -> str:
     """Every row of every content and history table, serialised: equal strings mean identical data."""
     out = io.StringIO()

@@ -7,11 +7,9 @@ must be a page, a redirect after a save, a 400 that says what was wrong, or a
 404, never a 500. ``KB_FUZZ_EXAMPLES`` sets the examples per test (default 60).
 """
 
-import io
 import os
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -72,11 +70,6 @@ hostile_text = st.one_of(
     st.from_regex(r"Y?-?[0-9X²]{1,6}(E[0-9]{1,9})?(S[0-9])?(-[0-9X]{2}){0,2}[~?%]?(/[0-9X.]{0,6})?", fullmatch=True),
 )
 params = st.dictionaries(st.sampled_from(NAMES), hostile_text, max_size=4)
-
-
-@pytest.fixture
-def kb(fixture_folder, django_db_blocker):
-    call_command("import_fixtures", str(fixture_folder), stdout=io.StringIO())
 
 
 def assert_handled(response, what):

@@ -2,22 +2,15 @@
 
 import json
 import re
-from io import StringIO
 
 import pytest
 from bs4 import BeautifulSoup
-from django.core.management import call_command
 
 from sources import services
 from sources.models import Citation, Claim, Conflict
 from tests.conftest import cite, make_claim
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def kb(fixture_folder):
-    call_command("import_fixtures", str(fixture_folder), stdout=StringIO())
 
 
 def soup(response):

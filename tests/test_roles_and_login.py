@@ -13,11 +13,6 @@ from sources.models import Claim, Source
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def kb(fixture_folder):
-    call_command("import_fixtures", str(fixture_folder), stdout=StringIO())
-
-
 def test_setup_roles_is_idempotent():
     out = StringIO()
     call_command("setup_roles", stdout=out)

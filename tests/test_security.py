@@ -1,6 +1,5 @@
 """Secure by default: the deploy checklist passes with production settings, and every response carries the headers."""
 
-import io
 import os
 import secrets
 import subprocess
@@ -8,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db
@@ -47,11 +45,6 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check", DJANGO_DEBUG="0", DJANGO_ALLOWED_HOSTS="kb.example.org")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
-
-
-@pytest.fixture
-def kb(fixture_folder):
-    call_command("import_fixtures", str(fixture_folder), stdout=io.StringIO())
 
 
 HEADERS = {

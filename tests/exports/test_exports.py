@@ -20,11 +20,6 @@ ORIGIN = "http://127.0.0.1:8000"  # KB_BASE_URL's default: every URL in an expor
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def kb(fixture_folder):
-    call_command("import_fixtures", str(fixture_folder), stdout=io.StringIO())
-
-
 def get_csv(client, url):
     response = client.get(url)
     assert response.status_code == 200, url

@@ -5,17 +5,11 @@ import io
 
 import pytest
 from django.contrib.admin.sites import site
-from django.core.management import call_command
 
 from exports.tables import TABLES
 from sources.models import Claim
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def kb(fixture_folder):
-    call_command("import_fixtures", str(fixture_folder), stdout=io.StringIO())
 
 
 @pytest.mark.parametrize(

@@ -1,18 +1,10 @@
 """Adding claims through the admin: quotes become offsets, bad quotes and dates are refused with clear messages."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from sources.models import Citation, Claim, Source
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def kb(fixture_folder):
-    call_command("import_fixtures", str(fixture_folder), stdout=StringIO())
 
 
 def claim_form(source, quote, *, statement="A new claim.", date="1964", start=""):

@@ -1,21 +1,13 @@
 """Adding and editing sources in the admin: upload checks, re-anchoring, the uncited-passages panel."""
 
-from io import StringIO
-
 import pytest
 from bs4 import BeautifulSoup
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 
 from editing.concurrency import current_token
 from sources.models import Citation, Source
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def kb(fixture_folder):
-    call_command("import_fixtures", str(fixture_folder), stdout=StringIO())
 
 
 def source_form(source=None, **changes):

@@ -198,11 +198,6 @@ def test_a_text_change_that_loses_a_passage_is_refused_and_writes_nothing(source
 # --------------------------------------------------------------------------- the admin paths
 
 
-@pytest.fixture
-def kb(fixture_folder):
-    call_command("import_fixtures", str(fixture_folder), stdout=StringIO())
-
-
 def pair():
     a = Claim.objects.get(key="ousted-october-1964")
     b = Claim.objects.get(key="first-secretary-1953")
