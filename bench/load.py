@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import (  # noqa: E402
+from run import (
     OUT,
     PYTHON,
     RESULTS,
@@ -144,10 +144,22 @@ def main() -> None:
             [PYTHON, "bench/writer.py", str(args.seconds)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
         )
         out = subprocess.run(
-            ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s", "--latency",
-             "-s", str(script), base],
-            check=True, text=True, capture_output=True,
-        ).stdout  # fmt: skip
+            [
+                "wrk",
+                "-t2",
+                f"-c{args.connections}",
+                f"-d{args.seconds}s",
+                "--timeout",
+                "10s",
+                "--latency",
+                "-s",
+                str(script),
+                base,
+            ],
+            check=True,
+            text=True,
+            capture_output=True,
+        ).stdout
         written = json.loads(writer.communicate(timeout=120)[0].strip().splitlines()[-1])
     script.unlink()
     logged = server_log.read_text(encoding="utf-8", errors="replace")
@@ -177,9 +189,12 @@ def main() -> None:
 def failures(data: dict) -> int:
     reads, writes = data["reads"], data["writes"]
     return (
-        reads["non_2xx"] + reads["socket_errors"] + writes["error_count"] + data["server_tracebacks"]
+        reads["non_2xx"]
+        + reads["socket_errors"]
+        + writes["error_count"]
+        + data["server_tracebacks"]
         + data["server_locked"]
-    )  # fmt: skip
+    )
 
 
 def report(backend: str, data: dict) -> str:

@@ -125,7 +125,7 @@ def gunicorn(env: dict, workers: int = 2, stderr=None):
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-        ],  # fmt: skip
+        ],
         cwd=ROOT,
         env=env,
         stderr=stderr,
@@ -235,7 +235,7 @@ def export_with_datasette(db_path: str, table: str) -> dict:
             "--setting",
             "max_csv_mb",
             "0",
-        ],  # fmt: skip
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -376,9 +376,14 @@ def redis_answers() -> bool:
 
 def production_environment() -> tuple[dict, str]:
     """Settings as deployed (debug off, plain HTTP on a local port), Redis as the cache when it answers."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "khrushchev_kb.settings.base", "DJANGO_DEBUG": "0",
-           "DJANGO_SECRET_KEY": "bench-only-" + "x" * 40, "DJANGO_HTTPS": "0",
-           "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "khrushchev_kb.settings.base",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only-" + "x" * 40,
+        "DJANGO_HTTPS": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    }
     cache = "per-process memory"
     if redis_answers() and "REDIS_URL" not in env:
         env["REDIS_URL"] = "redis://127.0.0.1:6379/15"
@@ -400,8 +405,13 @@ def main() -> None:
 
     env, cache = production_environment()
     env, backend = prepare_database(env)
-    data = {"date": datetime.datetime.now().astimezone().isoformat(timespec="minutes"), "machine": machine(),
-            "claims": args.claims, "cache": cache, "wrk_seconds": args.seconds}  # fmt: skip
+    data = {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="minutes"),
+        "machine": machine(),
+        "claims": args.claims,
+        "cache": cache,
+        "wrk_seconds": args.seconds,
+    }
 
     log(f"{backend}: migrate and import the fixtures")
     run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)
@@ -422,8 +432,10 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         for url in ("/healthz", "/", claim_url):
             urllib.request.urlopen(base + url).read()  # fill the caches first
-        data["rps"] = {name: wrk(base + url, args.seconds) for name, url in
-                       (("/healthz", "/healthz"), ("/", "/"), ("a claim", claim_url))}  # fmt: skip
+        data["rps"] = {
+            name: wrk(base + url, args.seconds)
+            for name, url in (("/healthz", "/healthz"), ("/", "/"), ("a claim", claim_url))
+        }
         log("exports")
         data["exports"] = {}
         for table in ("claims", "citations"):

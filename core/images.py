@@ -43,7 +43,7 @@ def validate_image_file(upload) -> None:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ValidationError(f"The image is too large to decode safely: {HELP}", code="image_bomb") from exc
-    except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds of errors for non-images
+    except Exception as exc:
         raise ValidationError(f"This file is not a readable image: {HELP}", code="image_invalid") from exc
     finally:
         upload.seek(position)

@@ -62,10 +62,13 @@ def guarded(form_class):
                     "{} saved this {} at {}, after you opened it. Your changes below are <strong>not saved</strong>. "
                     'Compare them with <a href="{}">the history</a>, then save again to replace that version with '
                     "yours (it stays in the history), or reload the page to start from it.",
-                    who, meta.verbose_name, when, history,
+                    who,
+                    meta.verbose_name,
+                    when,
+                    history,
                 ),
                 code="edit_conflict",
-            )  # fmt: skip
+            )
 
     GuardedForm.__name__ = GuardedForm.__qualname__ = f"Guarded{form_class.__name__}"
     return GuardedForm

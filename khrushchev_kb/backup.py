@@ -156,9 +156,13 @@ def _write(path: Path, using: str) -> Summary:
                     rows[model._meta.label] = count
 
             serializers.serialize(
-                "jsonl", objects(), stream=stream, indent=None, use_natural_foreign_keys=True,
+                "jsonl",
+                objects(),
+                stream=stream,
+                indent=None,
+                use_natural_foreign_keys=True,
                 use_natural_primary_keys=False,
-            )  # fmt: skip
+            )
         hashes["data.jsonl"] = digest.hexdigest()
         files = _media_files()
         for file in files:

@@ -38,21 +38,103 @@ PREFIX = "synthetic-"
 BATCH = 2000
 THEMES = ["agriculture", "foreign-policy", "de-stalinization", "space", "military", "culture", "economy"]
 
-FIRST = ["Pavel", "Ivan", "Anastas", "Yekaterina", "Dmitri", "Olga", "Sergei", "Nina", "Boris", "Mikhail", "Leonid",
-         "Aleksei", "Vera", "Grigori", "Fyodor", "Lidia", "Andrei", "Yuri", "Tamara", "Konstantin"]  # fmt: skip
-LAST = ["Sokolov", "Morozov", "Volkov", "Lebedev", "Kozlov", "Novikov", "Pavlov", "Semyonov", "Golubev", "Vinogradov",
-        "Bogdanov", "Vorobyov", "Fyodorov", "Mikhailov", "Belyaev", "Tarasov", "Belov", "Komarov", "Orlov",
-        "Kiselyov"]  # fmt: skip
-PLACES = ["Moscow", "Kiev", "Leningrad", "Sverdlovsk", "Novosibirsk", "Tashkent", "Minsk", "Tbilisi", "Riga", "Baku",
-          "Gorky", "Kharkov", "Odessa", "Alma-Ata", "Vladivostok"]  # fmt: skip
-VERBS = ["proposed", "opposed", "announced", "revised", "defended", "criticised", "approved", "postponed", "expanded",
-         "cancelled"]  # fmt: skip
-OBJECTS = ["the maize programme", "the regional economic councils", "the housing plan", "the virgin lands campaign",
-           "the missile budget", "the party reorganisation", "the grain procurement quotas", "the amnesty decree",
-           "the school reform", "the chemical industry plan", "the trade agreement", "the troop reduction",
-           "the publication of the memoir", "the collective farm merger", "the price increase"]  # fmt: skip
-BODIES = ["the Presidium", "the Central Committee plenum", "the Council of Ministers", "the regional committee",
-          "the Supreme Soviet"]  # fmt: skip
+FIRST = [
+    "Pavel",
+    "Ivan",
+    "Anastas",
+    "Yekaterina",
+    "Dmitri",
+    "Olga",
+    "Sergei",
+    "Nina",
+    "Boris",
+    "Mikhail",
+    "Leonid",
+    "Aleksei",
+    "Vera",
+    "Grigori",
+    "Fyodor",
+    "Lidia",
+    "Andrei",
+    "Yuri",
+    "Tamara",
+    "Konstantin",
+]
+LAST = [
+    "Sokolov",
+    "Morozov",
+    "Volkov",
+    "Lebedev",
+    "Kozlov",
+    "Novikov",
+    "Pavlov",
+    "Semyonov",
+    "Golubev",
+    "Vinogradov",
+    "Bogdanov",
+    "Vorobyov",
+    "Fyodorov",
+    "Mikhailov",
+    "Belyaev",
+    "Tarasov",
+    "Belov",
+    "Komarov",
+    "Orlov",
+    "Kiselyov",
+]
+PLACES = [
+    "Moscow",
+    "Kiev",
+    "Leningrad",
+    "Sverdlovsk",
+    "Novosibirsk",
+    "Tashkent",
+    "Minsk",
+    "Tbilisi",
+    "Riga",
+    "Baku",
+    "Gorky",
+    "Kharkov",
+    "Odessa",
+    "Alma-Ata",
+    "Vladivostok",
+]
+VERBS = [
+    "proposed",
+    "opposed",
+    "announced",
+    "revised",
+    "defended",
+    "criticised",
+    "approved",
+    "postponed",
+    "expanded",
+    "cancelled",
+]
+OBJECTS = [
+    "the maize programme",
+    "the regional economic councils",
+    "the housing plan",
+    "the virgin lands campaign",
+    "the missile budget",
+    "the party reorganisation",
+    "the grain procurement quotas",
+    "the amnesty decree",
+    "the school reform",
+    "the chemical industry plan",
+    "the trade agreement",
+    "the troop reduction",
+    "the publication of the memoir",
+    "the collective farm merger",
+    "the price increase",
+]
+BODIES = [
+    "the Presidium",
+    "the Central Committee plenum",
+    "the Council of Ministers",
+    "the regional committee",
+    "the Supreme Soviet",
+]
 
 
 @dataclass
@@ -352,18 +434,36 @@ def _write_rows(plan: Plan) -> dict[str, int]:
     now = timezone.now()
     db.insert(
         Claim,
-        ["id", "key", "statement", "date", "date_lower", "date_upper", "event_id", "is_public", "status",
-         "created_at", "updated_at"],
+        [
+            "id",
+            "key",
+            "statement",
+            "date",
+            "date_lower",
+            "date_upper",
+            "event_id",
+            "is_public",
+            "status",
+            "created_at",
+            "updated_at",
+        ],
         (
             (
-                claim_ids[j], c["key"], c["statement"], c["date"], c["date_lower"], c["date_upper"],
+                claim_ids[j],
+                c["key"],
+                c["statement"],
+                c["date"],
+                c["date_lower"],
+                c["date_upper"],
                 plan.events[c["event"]].pk if c["event"] is not None else None,
                 True,  # published (the default), and cited by a published source: every synthetic claim is public
-                status, now, now,
+                status,
+                now,
+                now,
             )
             for j, (c, status) in enumerate(zip(plan.claims, _statuses(plan), strict=True))
         ),
-    )  # fmt: skip
+    )
     link_ids = db.next_ids(Claim.people.through, len(plan.claim_people))
     db.insert(
         Claim.people.through,
@@ -386,15 +486,17 @@ def _write_rows(plan: Plan) -> dict[str, int]:
                 *anchoring.context_of(texts[s][0], start, end),
                 texts[s][1],
                 False,
-            )  # fmt: skip
+            )
             for n, (c, s, start, end, quote) in enumerate(plan.citations)
         ),
     )
     conflict_ids = db.next_ids(Conflict, 2 * len(plan.conflicts))
     rows = []
     for n, (a, b, note) in enumerate(plan.conflicts):
-        rows += [(conflict_ids[2 * n], claim_ids[a], claim_ids[b], note),
-                 (conflict_ids[2 * n + 1], claim_ids[b], claim_ids[a], note)]  # fmt: skip
+        rows += [
+            (conflict_ids[2 * n], claim_ids[a], claim_ids[b], note),
+            (conflict_ids[2 * n + 1], claim_ids[b], claim_ids[a], note),
+        ]
     db.insert(Conflict, ["id", "from_claim_id", "to_claim_id", "note"], rows)
     _tag(db, plan, claim_ids)
     db.reset_sequences()
@@ -466,8 +568,12 @@ def _delete_rows(start, claims, sources, people, events) -> dict[str, int]:
     )
     counts["citations"] = _raw_delete(Citation.objects.filter(claim__in=claims))
     _raw_delete(Claim.people.through.objects.filter(claim__in=claims))
-    for model, queryset in ((Claim, claims), (Source, sources.values("pk")), (Person, people.values("pk")),
-                            (Event, events.values("pk"))):  # fmt: skip
+    for model, queryset in (
+        (Claim, claims),
+        (Source, sources.values("pk")),
+        (Person, people.values("pk")),
+        (Event, events.values("pk")),
+    ):
         ct = ContentType.objects.get_for_model(model)
         _raw_delete(TaggedItem.objects.filter(content_type=ct, object_id__in=queryset))
     counts["claims"] = _raw_delete(Claim.objects.filter(key__startswith=start))

@@ -174,12 +174,12 @@ def filter_choices(request, filters: ClaimFilters | None = None) -> dict:
     context = {"statuses": Claim.Status.choices}
     selected = {
         "people": filters and filters.person and {"slug": filters.person.slug, "name": filters.person.name},
-        "events": filters and filters.event and {
-            "slug": filters.event.slug, "title": filters.event.title, "date": filters.event.date
-        },
+        "events": filters
+        and filters.event
+        and {"slug": filters.event.slug, "title": filters.event.title, "date": filters.event.date},
         "tags": filters and filters.tag and {"slug": filters.tag.slug, "name": filters.tag.name},
         "sources": filters and filters.source and {"slug": filters.source.slug, "title": filters.source.title},
-    }  # fmt: skip
+    }
     for name, choice in choices.items():
         options = choice["options"]
         if selected[name] and all(o["slug"] != selected[name]["slug"] for o in options):

@@ -13,7 +13,7 @@ from editing.widgets import SafeAutocompleteAdmin
 
 from . import anchoring, evidence, recovery, services
 from .admin_forms import SourceAdminForm
-from .models import Citation, Claim, Conflict, Figure, Reference, Source
+from .models import Citation, Claim, Conflict, Figure, Reference, Source, editable_text_fields
 from .sentences import coverage
 
 
@@ -268,7 +268,20 @@ class ClaimAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, Safe
     readonly_fields = ["status", "date_lower", "date_upper"]
     inlines = [CitationInline, ConflictInline]
     fieldsets = [
-        (None, {"fields": ["statement", "date", "people", "event", "tags", "note", "source_error", "published"]}),
+        # Every editable text field of the model, then the relations and the draft flag: a new text field shows.
+        (
+            None,
+            {
+                "fields": [
+                    "statement",
+                    *editable_text_fields(Claim, exclude=("key", "statement")),
+                    "people",
+                    "event",
+                    "tags",
+                    "published",
+                ]
+            },
+        ),
         ("Derived", {"fields": ["status", "date_lower", "date_upper", "key"], "classes": ["collapse"]}),
     ]
 

@@ -18,9 +18,20 @@ class SourceAdminForm(forms.ModelForm):
     class Meta:
         model = Source
         fields = [
-            "title", "slug", "publisher", "author", "kind", "publication_date", "url", "tags", "notes", "is_published",
-            "derived_from", "text", "file_name",
-        ]  # fmt: skip
+            "title",
+            "slug",
+            "publisher",
+            "author",
+            "kind",
+            "publication_date",
+            "url",
+            "tags",
+            "notes",
+            "is_published",
+            "derived_from",
+            "text",
+            "file_name",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -29,7 +29,7 @@ from events.models import Event
 from people.models import Person
 
 from . import anchoring, services
-from .models import Citation, Claim, Conflict, Figure, Reference, Source
+from .models import Citation, Claim, Conflict, Figure, Reference, Source, editable_text_fields
 
 LINE = "__line__"
 
@@ -158,9 +158,10 @@ SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
     "figure": ({"file_name"}, {"caption"}),
     "person": ({"slug", "name"}, {"aliases", "born", "died", "bio", "tags"}),
     "event": ({"slug", "title"}, {"date", "place", "summary", "people", "tags", "turning_point"}),
+    # A claim's text fields (date, note, source_error, …) are read from the model: a new one needs no change here.
     "claim": (
         {"key", "statement", "citations"},
-        {"date", "people", "event", "tags", "note", "source_error", "conflicts"},
+        {*editable_text_fields(Claim, exclude=("key", "statement")), "people", "event", "tags", "conflicts"},
     ),
     "citation": ({"source", "quote"}, {"start"}),
     "conflict": ({"claim", "note"}, set()),
@@ -549,9 +550,10 @@ class _Validator:
             fields = {
                 "key": key,
                 "statement": statement,
-                "date": self.text(r, "claim", key, r.data, "date"),
-                "note": self.text(r, "claim", key, r.data, "note"),
-                "source_error": self.text(r, "claim", key, r.data, "source_error"),
+                **{
+                    name: self.text(r, "claim", key, r.data, name)
+                    for name in editable_text_fields(Claim, exclude=("key", "statement"))
+                },
             }
             self.model_fields(r, "claim", key, Claim, fields)
             people = self.str_list(r, "claim", key, r.data, "people")

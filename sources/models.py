@@ -166,6 +166,17 @@ class Figure(models.Model):
         super().save(*args, **kwargs)
 
 
+def editable_text_fields(model, exclude=()) -> list[str]:
+    """The model's editable text fields, in declaration order: the importer reads them from the fixtures, the
+    admin shows them, and the claim page shows those it has no special place for, so that a new text field on
+    a claim needs no change there (only its export column is declared, in exports/tables.py)."""
+    return [
+        f.name
+        for f in model._meta.concrete_fields
+        if f.editable and isinstance(f, models.CharField | models.TextField) and f.name not in exclude
+    ]
+
+
 class Claim(EDTFDatedModel):
     class Status(models.TextChoices):
         SINGLE_SOURCE = "single-source", "Single source"
@@ -226,6 +237,15 @@ class Claim(EDTFDatedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("sources:claim-detail", args=[self.pk])
+
+    def other_facts(self) -> list[tuple[str, str]]:
+        """(label, text) of the text fields the claim page has no special place for, when not empty."""
+        shown = {"key", "statement", "date", "note", "source_error"}
+        return [
+            (self._meta.get_field(name).verbose_name.capitalize(), getattr(self, name))
+            for name in editable_text_fields(Claim, exclude=shown)
+            if getattr(self, name)
+        ]
 
     def derived_status(self) -> str:
         """The status the evidence gives today (a few queries); the stored ``status`` must always equal it."""

@@ -27,9 +27,23 @@ URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href", "
 LOADS = {"src", "data", "background", "poster"}  # attributes that fetch when the page renders
 DANGEROUS_SCHEME = re.compile(r"^(javascript|vbscript|data|file):", re.IGNORECASE)
 FORBIDDEN_TAGS = {
-    "iframe", "frame", "frameset", "object", "embed", "applet", "base", "isindex", "math", "style", "foreignobject",
-    "animate", "set", "plaintext", "xmp", "marquee",
-}  # fmt: skip
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "base",
+    "isindex",
+    "math",
+    "style",
+    "foreignobject",
+    "animate",
+    "set",
+    "plaintext",
+    "xmp",
+    "marquee",
+}
 SITE_MARKUP = {'<a href="'}  # payloads every page's own markup contains anyway
 CONTROL = re.compile(r"[\x00-\x20]")
 

@@ -98,8 +98,10 @@ def test_a_change_made_by_another_process_reaches_the_cached_pages(fixture_folde
         # A second web process shares the cache (Redis) or keeps its own: either way it serves the new page.
         shared = {}
         if backend == "redis":
-            shared = {"REDIS_URL": CACHES["redis"]["default"]["LOCATION"],
-                      "KB_CACHE_PREFIX": CACHES["redis"]["default"]["KEY_PREFIX"]}  # fmt: skip
+            shared = {
+                "REDIS_URL": CACHES["redis"]["default"]["LOCATION"],
+                "KB_CACHE_PREFIX": CACHES["redis"]["default"]["KEY_PREFIX"],
+            }
         out = in_another_process(
             f"""
             from django.test import Client

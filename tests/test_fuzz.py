@@ -25,11 +25,26 @@ FUZZ = settings(
 )
 
 PAGES = [
-    "/", "/claims/", "/people/", "/events/", "/sources/", "/disputes/", "/search/", "/people/nikita-khrushchev/",
-    "/events/ouster-1964/", "/sources/source-a/", "/tags/ouster/", "/export/claims.csv", "/export/citations.csv",
-    "/export/sources.csv", "/export/people.csv", "/export/events.csv", "/export/claims.json",
-    "/export/datapackage.json", "/healthz",
-]  # fmt: skip
+    "/",
+    "/claims/",
+    "/people/",
+    "/events/",
+    "/sources/",
+    "/disputes/",
+    "/search/",
+    "/people/nikita-khrushchev/",
+    "/events/ouster-1964/",
+    "/sources/source-a/",
+    "/tags/ouster/",
+    "/export/claims.csv",
+    "/export/citations.csv",
+    "/export/sources.csv",
+    "/export/people.csv",
+    "/export/events.csv",
+    "/export/claims.json",
+    "/export/datapackage.json",
+    "/healthz",
+]
 NAMES = [*PARAMS, "year", "page", "kinds", "format", "_", "q[]", "page\x00"]
 
 hostile_text = st.one_of(
@@ -65,7 +80,7 @@ hostile_text = st.one_of(
             "１９６４",
             "١٩٦٤",
         ]
-    ),  # fmt: skip
+    ),
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
     st.from_regex(r"Y?-?[0-9X²]{1,6}(E[0-9]{1,9})?(S[0-9])?(-[0-9X]{2}){0,2}[~?%]?(/[0-9X.]{0,6})?", fullmatch=True),
 )
@@ -105,22 +120,51 @@ def test_any_path_is_a_page_or_a_404(kb, kind, part):
 
 ADMIN_FORMS = {
     "/admin/sources/claim/add/": {
-        "statement": "A statement.", "date": "1964", "tags": "", "note": "", "published": "on",
-        "citations-TOTAL_FORMS": "1", "citations-INITIAL_FORMS": "0", "citations-0-source": "{source}",
-        "citations-0-quote": "Khrushchev was ousted in 1964.", "citations-0-start": "", "citations-0-end": "",
-        "conflict_links-TOTAL_FORMS": "0", "conflict_links-INITIAL_FORMS": "0",
+        "statement": "A statement.",
+        "date": "1964",
+        "tags": "",
+        "note": "",
+        "published": "on",
+        "citations-TOTAL_FORMS": "1",
+        "citations-INITIAL_FORMS": "0",
+        "citations-0-source": "{source}",
+        "citations-0-quote": "Khrushchev was ousted in 1964.",
+        "citations-0-start": "",
+        "citations-0-end": "",
+        "conflict_links-TOTAL_FORMS": "0",
+        "conflict_links-INITIAL_FORMS": "0",
     },
     "/admin/sources/source/add/": {
-        "title": "T", "slug": "t", "publisher": "", "author": "", "kind": "article", "publication_date": "", "url": "",
-        "tags": "", "notes": "", "text": "Some text.", "file_name": "", "is_published": "on",
-        "references-TOTAL_FORMS": "0", "references-INITIAL_FORMS": "0", "figures-TOTAL_FORMS": "0",
-        "figures-INITIAL_FORMS": "0", "citations-TOTAL_FORMS": "0", "citations-INITIAL_FORMS": "0",
+        "title": "T",
+        "slug": "t",
+        "publisher": "",
+        "author": "",
+        "kind": "article",
+        "publication_date": "",
+        "url": "",
+        "tags": "",
+        "notes": "",
+        "text": "Some text.",
+        "file_name": "",
+        "is_published": "on",
+        "references-TOTAL_FORMS": "0",
+        "references-INITIAL_FORMS": "0",
+        "figures-TOTAL_FORMS": "0",
+        "figures-INITIAL_FORMS": "0",
+        "citations-TOTAL_FORMS": "0",
+        "citations-INITIAL_FORMS": "0",
     },
     "/admin/people/person/add/": {
-        "name": "N", "slug": "n", "aliases": "", "born": "", "died": "", "bio": "", "tags": "",
+        "name": "N",
+        "slug": "n",
+        "aliases": "",
+        "born": "",
+        "died": "",
+        "bio": "",
+        "tags": "",
     },
     "/admin/events/event/add/": {"title": "E", "slug": "e", "date": "", "place": "", "summary": "", "tags": ""},
-}  # fmt: skip
+}
 
 
 @pytest.mark.django_db
@@ -151,8 +195,10 @@ def test_a_bad_id_in_an_autocomplete_field_comes_back_as_a_form_error(kb, admin_
     """Found by the fuzzer: Django's autocomplete widget raised while showing the bad id again (a 500)."""
     from sources.models import Source
 
-    fields = {k: v.replace("{source}", str(Source.objects.get(slug="source-a").pk))
-              for k, v in ADMIN_FORMS["/admin/sources/claim/add/"].items()}  # fmt: skip
+    fields = {
+        k: v.replace("{source}", str(Source.objects.get(slug="source-a").pk))
+        for k, v in ADMIN_FORMS["/admin/sources/claim/add/"].items()
+    }
     response = admin_client.post("/admin/sources/claim/add/", {**fields, field: value})
     assert response.status_code == 200
     page = response.content.decode("utf-8")

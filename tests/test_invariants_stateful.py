@@ -147,13 +147,19 @@ class EditorsAtWork(RuleBasedStateMachine):
             "date": data.draw(st.sampled_from(["", "1956", "1964-10"]), label="date"),
             "tags": data.draw(st.sampled_from(["", "thaw", "draftonly"]), label="tags"),
             "note": "",
-            "citations-TOTAL_FORMS": "1", "citations-INITIAL_FORMS": "0",
-            "citations-MIN_NUM_FORMS": "0", "citations-MAX_NUM_FORMS": "1000",
-            "citations-0-source": str(source_id), "citations-0-quote": quote,
-            "citations-0-start": str(start), "citations-0-end": "",
-            "conflict_links-TOTAL_FORMS": "0", "conflict_links-INITIAL_FORMS": "0",
-            "conflict_links-MIN_NUM_FORMS": "0", "conflict_links-MAX_NUM_FORMS": "1000",
-        }  # fmt: skip
+            "citations-TOTAL_FORMS": "1",
+            "citations-INITIAL_FORMS": "0",
+            "citations-MIN_NUM_FORMS": "0",
+            "citations-MAX_NUM_FORMS": "1000",
+            "citations-0-source": str(source_id),
+            "citations-0-quote": quote,
+            "citations-0-start": str(start),
+            "citations-0-end": "",
+            "conflict_links-TOTAL_FORMS": "0",
+            "conflict_links-INITIAL_FORMS": "0",
+            "conflict_links-MIN_NUM_FORMS": "0",
+            "conflict_links-MAX_NUM_FORMS": "1000",
+        }
         if published:
             form["published"] = "on"
         response = self.editor.post("/admin/sources/claim/add/", form)

@@ -75,10 +75,23 @@ def test_every_kind_of_response_carries_the_security_headers(client, kb):
 
     claim = Claim.objects.public().first()
     urls = [
-        "/", "/", "/claims/", claim.get_absolute_url(), "/sources/source-a/", "/people/nikita-khrushchev/",
-        "/events/ouster-1964/", "/disputes/", "/search/?q=ousted", "/healthz", "/export/claims.csv",
-        "/export/claims.json", "/export/datapackage.json", "/admin/login/", "/claims/999999/", "/claims/?date_from=x",
-    ]  # fmt: skip
+        "/",
+        "/",
+        "/claims/",
+        claim.get_absolute_url(),
+        "/sources/source-a/",
+        "/people/nikita-khrushchev/",
+        "/events/ouster-1964/",
+        "/disputes/",
+        "/search/?q=ousted",
+        "/healthz",
+        "/export/claims.csv",
+        "/export/claims.json",
+        "/export/datapackage.json",
+        "/admin/login/",
+        "/claims/999999/",
+        "/claims/?date_from=x",
+    ]
     seen_cache_hit = False
     for url in urls:
         response = client.get(url)

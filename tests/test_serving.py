@@ -43,13 +43,23 @@ def serve(port: int, *worker_options: str) -> subprocess.Popen:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "REDIS_URL": "",
     }
-    command = [GUNICORN, "khrushchev_kb.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-               "--no-control-socket", "--timeout", "30", *worker_options]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    command = [
+        GUNICORN,
+        "khrushchev_kb.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--no-control-socket",
+        "--timeout",
+        "30",
+        *worker_options,
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()  # noqa: S310 - localhost
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
             return server
         except OSError:
             time.sleep(0.2)
@@ -77,7 +87,7 @@ def test_gthread_workers_keep_answering_while_slow_clients_hold_connections(fixt
         held = slow_clients(port, 6)  # three times the number of workers: sync workers would all be stuck
         started = time.monotonic()
         for path in ("/", "/claims/", "/healthz"):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
                 assert response.status == 200
         assert time.monotonic() - started < 5
     finally:

@@ -86,7 +86,7 @@ def test_known_citation_row_and_people_row(client, kb):
         str(citation.pk), str(citation.claim_id), "source-a", "a.txt",
         "On March 6, 1953, the Soviet Union announced Stalin’s death", "0", "59", "false",
         f"{ORIGIN}/sources/source-a/#cite-{citation.pk}",
-    ]  # fmt: skip
+    ]
     people = rows(get_csv(client, "/export/people.csv"))
     assert people[1] == ["joseph-stalin", "Joseph Stalin", "", "", "", "1", f"{ORIGIN}/people/joseph-stalin/"]
     assert people[2][:3] == ["nikita-khrushchev", "Nikita Khrushchev", "Khruschev;Gruschev"]
@@ -94,7 +94,7 @@ def test_known_citation_row_and_people_row(client, kb):
     assert events[1] == [
         "ouster-1964", "The removal of Khrushchev", "1964-10-12/1964-10-14", "1964-10-12", "1964-10-14",
         "nikita-khrushchev", "1", f"{ORIGIN}/events/ouster-1964/",
-    ]  # fmt: skip
+    ]
     sources = rows(get_csv(client, "/export/sources.csv"))
     assert sources[1][:3] == ["source-a", "Source A", "Example"]
     assert sources[1][7] == Source.objects.get(slug="source-a").sha256

@@ -55,8 +55,9 @@ def test_alias_spellings_find_the_person(curated):
 
 
 def test_prefix_matching(curated):
-    assert any(h.kind == "person" and Person.objects.get(pk=h.obj_id).slug == "leonid-brezhnev"
-               for h in search.search("brezh"))  # fmt: skip
+    assert any(
+        h.kind == "person" and Person.objects.get(pk=h.obj_id).slug == "leonid-brezhnev" for h in search.search("brezh")
+    )
 
 
 @pytest.mark.parametrize(

@@ -28,8 +28,14 @@ def source_form(source=None, **changes):
         data.update({f: getattr(source, f) for f in ("title", "slug", "kind", "publication_date", "text", "file_name")})
         data["_edit_token"] = current_token(source)  # as the change form carries it (editing/concurrency.py)
     for inline, count in (("references", 0), ("figures", 0), ("citations", 0)):
-        data.update({f"{inline}-TOTAL_FORMS": str(count), f"{inline}-INITIAL_FORMS": str(count),
-                     f"{inline}-MIN_NUM_FORMS": "0", f"{inline}-MAX_NUM_FORMS": "1000"})  # fmt: skip
+        data.update(
+            {
+                f"{inline}-TOTAL_FORMS": str(count),
+                f"{inline}-INITIAL_FORMS": str(count),
+                f"{inline}-MIN_NUM_FORMS": "0",
+                f"{inline}-MAX_NUM_FORMS": "1000",
+            }
+        )
     data.update(changes)
     return data
 

@@ -4,9 +4,15 @@ from types import SimpleNamespace
 from sources import cite_formats as citing
 
 SOURCE = SimpleNamespace(
-    slug="mondo-x", title="Khrushchev & the {putschists}", author="", publisher="Mondo History", kind="article",
-    publication_date="2024-02-11", file_name="000_f.txt", sha256="a" * 64,
-)  # fmt: skip
+    slug="mondo-x",
+    title="Khrushchev & the {putschists}",
+    author="",
+    publisher="Mondo History",
+    kind="article",
+    publication_date="2024-02-11",
+    file_name="000_f.txt",
+    sha256="a" * 64,
+)
 URL = "https://kb.example/sources/mondo-x/"
 
 

@@ -105,10 +105,21 @@ yaml_values = st.recursive(
 FIELDS = {
     "people.yaml": ["slug", "name", "aliases", "born", "died", "bio", "tags"],
     "events.yaml": ["slug", "title", "date", "place", "summary", "people", "tags", "turning_point"],
-    "sources.yaml": ["slug", "file", "title", "publisher", "kind", "publication_date", "url", "tags", "references",
-                     "figures", "derived_from"],
+    "sources.yaml": [
+        "slug",
+        "file",
+        "title",
+        "publisher",
+        "kind",
+        "publication_date",
+        "url",
+        "tags",
+        "references",
+        "figures",
+        "derived_from",
+    ],
     "claims/main.yaml": ["key", "statement", "date", "people", "event", "tags", "note", "citations", "conflicts"],
-}  # fmt: skip
+}
 FILES = list(FIELDS)
 
 

@@ -92,9 +92,18 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 def edits_of(text: str, spans: list[tuple[int, int]], rng: random.Random) -> list[Edit]:
     made: list[Edit] = []
     kinds = [
-        "insert before", "insert inside", "insert after", "delete before", "delete inside", "delete after",
-        "typo fix", "duplicate next to itself", "duplicate elsewhere", "moved paragraph", "deleted paragraph",
-    ]  # fmt: skip
+        "insert before",
+        "insert inside",
+        "insert after",
+        "delete before",
+        "delete inside",
+        "delete after",
+        "typo fix",
+        "duplicate next to itself",
+        "duplicate elsewhere",
+        "moved paragraph",
+        "deleted paragraph",
+    ]
     while len(made) < EDITS_PER_SOURCE:
         kind = kinds[len(made) % len(kinds)]
         s, e = rng.choice(spans)
