@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import StreamingHttpResponse
 
 from .tables import TABLES
-from .writers import csv_lines, to_cell, raw_rows
+from .writers import csv_lines, raw_rows, to_cell
 
 
 @admin.action(description="Export selected claims as CSV (the /export/claims.csv columns)")

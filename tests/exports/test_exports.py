@@ -83,8 +83,14 @@ def test_known_citation_row_and_people_row(client, kb):
     table = rows(get_csv(client, "/export/citations.csv"))
     row = next(r for r in table if r[0] == str(citation.pk))
     assert row == [
-        str(citation.pk), str(citation.claim_id), "source-a", "a.txt",
-        "On March 6, 1953, the Soviet Union announced Stalin’s death", "0", "59", "false",
+        str(citation.pk),
+        str(citation.claim_id),
+        "source-a",
+        "a.txt",
+        "On March 6, 1953, the Soviet Union announced Stalin’s death",
+        "0",
+        "59",
+        "false",
         f"{ORIGIN}/sources/source-a/#cite-{citation.pk}",
     ]
     people = rows(get_csv(client, "/export/people.csv"))
@@ -92,8 +98,14 @@ def test_known_citation_row_and_people_row(client, kb):
     assert people[2][:3] == ["nikita-khrushchev", "Nikita Khrushchev", "Khruschev;Gruschev"]
     events = rows(get_csv(client, "/export/events.csv"))
     assert events[1] == [
-        "ouster-1964", "The removal of Khrushchev", "1964-10-12/1964-10-14", "1964-10-12", "1964-10-14",
-        "nikita-khrushchev", "1", f"{ORIGIN}/events/ouster-1964/",
+        "ouster-1964",
+        "The removal of Khrushchev",
+        "1964-10-12/1964-10-14",
+        "1964-10-12",
+        "1964-10-14",
+        "nikita-khrushchev",
+        "1",
+        f"{ORIGIN}/events/ouster-1964/",
     ]
     sources = rows(get_csv(client, "/export/sources.csv"))
     assert sources[1][:3] == ["source-a", "Source A", "Example"]
@@ -175,7 +187,7 @@ def test_datapackage_validates_with_frictionless(client, kb, tmp_path):
     if not Path(frictionless).exists():
         pytest.fail("frictionless is a dev dependency: pip install -e '.[dev]'")
     call_command("export_kb", str(tmp_path), stdout=io.StringIO())
-    result = subprocess.run(  # noqa: S603 - a fixed command on files we just wrote
+    result = subprocess.run(
         [frictionless, "validate", str(tmp_path / "datapackage.json")], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stdout + result.stderr
