@@ -50,9 +50,12 @@ class Gathered(Aggregate):
 
     def as_postgresql(self, compiler, connection, **extra_context):
         return self.as_sql(
-            compiler, connection, function="STRING_AGG", template="%(function)s((%(expressions)s)::text, E'\\x1f')",
+            compiler,
+            connection,
+            function="STRING_AGG",
+            template="%(function)s((%(expressions)s)::text, E'\\x1f')",
             **extra_context,
-        )  # fmt: skip
+        )
 
 
 def gathered(queryset, group: str, column) -> Subquery:
@@ -118,11 +121,15 @@ class Table:
 
 def _date_columns(what: str) -> list[Column]:
     return [
-        Column("date", "text", f"The {what}'s date in EDTF, as precise as the sources allow (1964-10-14, 1956-02, "
-               "1955~, 1953?, 1955/1957); empty when undated."),
+        Column(
+            "date",
+            "text",
+            f"The {what}'s date in EDTF, as precise as the sources allow (1964-10-14, 1956-02, "
+            "1955~, 1953?, 1955/1957); empty when undated.",
+        ),
         Column("date_start", "date", "Earliest day the EDTF date can mean (ISO 8601).", "date_lower"),
         Column("date_end", "date", "Latest day the EDTF date can mean (ISO 8601).", "date_upper"),
-    ]  # fmt: skip
+    ]
 
 
 # --------------------------------------------------------------------------- claims
@@ -169,39 +176,76 @@ def _halves(index: int):
 
 
 CLAIMS = Table(
-    "claims", "Claims", "One row per claim: an atomic assertion of the sources.",
+    "claims",
+    "Claims",
+    "One row per claim: an atomic assertion of the sources.",
     [
-        Column("id", "integer", "Claim id (stable permalink /claims/<id>/).", constraints={"required": True,
-               "unique": True}),
+        Column(
+            "id",
+            "integer",
+            "Claim id (stable permalink /claims/<id>/).",
+            constraints={"required": True, "unique": True},
+        ),
         Column("statement", "text", "The assertion, in plain English.", constraints={"required": True}),
         *_date_columns("claim"),
-        Column("status", "text", "Derived: contested if it conflicts with another public claim, else corroborated if "
-               "published sources of at least two independent origins cite it (citations under review not "
-               "counted), else single-source.", constraints={"required": True, "enum": list(Claim.Status.values)}),
+        Column(
+            "status",
+            "text",
+            "Derived: contested if it conflicts with another public claim, else corroborated if "
+            "published sources of at least two independent origins cite it (citations under review not "
+            "counted), else single-source.",
+            constraints={"required": True, "enum": list(Claim.Status.values)},
+        ),
         Column("people", "many", "People the claim is about. " + SLUGS, _claim_people),
         Column("event", "text", "Slug of the event it belongs to, if any.", "event__slug"),
         Column("tags", "many", "Themes. " + SLUGS, _claim_tags),
-        Column("sources", "many", "Sources citing it. " + SLUGS + " Aligned with source_files.", _cited_sources,
-               split=_halves(0)),
-        Column("source_files", "many", "Original file names of those sources, in the same order as sources, "
-               "joined with ';'.", _cited_sources, split=_halves(1)),
+        Column(
+            "sources",
+            "many",
+            "Sources citing it. " + SLUGS + " Aligned with source_files.",
+            _cited_sources,
+            split=_halves(0),
+        ),
+        Column(
+            "source_files",
+            "many",
+            "Original file names of those sources, in the same order as sources, joined with ';'.",
+            _cited_sources,
+            split=_halves(1),
+        ),
         Column("citation_count", "integer", "Number of cited passages.", _cited_count),
-        Column("independent_sources", "integer", "Independent origins among the published sources citing it: "
-               "sources that derive from one another (a capture of a page and the page, a copy, a translation) "
-               "count once; citations under review do not count.", lambda public: independent_origins("pk"),
-               constraints={"minimum": 0}),
-        Column("source_error", "text", "An editorial flag: the statement is faithful to its source, but the source "
-               "is wrong here; why, in a sentence. Empty when none."),
+        Column(
+            "independent_sources",
+            "integer",
+            "Independent origins among the published sources citing it: "
+            "sources that derive from one another (a capture of a page and the page, a copy, a translation) "
+            "count once; citations under review do not count.",
+            lambda public: independent_origins("pk"),
+            constraints={"minimum": 0},
+        ),
+        Column(
+            "source_error",
+            "text",
+            "An editorial flag: the statement is faithful to its source, but the source "
+            "is wrong here; why, in a sentence. Empty when none.",
+        ),
         Column("note", "text", "The editors' note (Markdown): how the sources were read, what they disagree on."),
-        Column("conflicts_with", "many", "Ids of the public claims it conflicts with, joined with ';' (the notes "
-               "are in the claim pages).", _conflicting, items="integer"),
-        Column("url", "url", "Absolute URL of the claim's page.", lambda public: url_of("sources:claim-detail", F("id"))),
+        Column(
+            "conflicts_with",
+            "many",
+            "Ids of the public claims it conflicts with, joined with ';' (the notes are in the claim pages).",
+            _conflicting,
+            items="integer",
+        ),
+        Column(
+            "url", "url", "Absolute URL of the claim's page.", lambda public: url_of("sources:claim-detail", F("id"))
+        ),
     ],
     "id",
     _claim_rows,
     [{"fields": "event", "reference": {"resource": "events", "fields": "slug"}}],
     filtered_by_claims=True,
-)  # fmt: skip
+)
 
 
 # --------------------------------------------------------------------------- citations
@@ -216,22 +260,35 @@ def _citation_rows(claims=None, public: bool = True):
 
 
 CITATIONS = Table(
-    "citations", "Citations", "One row per cited passage: source.text[start:end] == quote.",
+    "citations",
+    "Citations",
+    "One row per cited passage: source.text[start:end] == quote.",
     [
         Column("id", "integer", "Citation id.", constraints={"required": True, "unique": True}),
         Column("claim_id", "integer", "The claim it supports.", constraints={"required": True}),
         Column("source", "text", "Slug of the source.", "source__slug", constraints={"required": True}),
         Column("source_file", "text", "The source's original file name.", "source__file_name"),
         Column("quote", "text", "The exact passage, verbatim.", constraints={"required": True}),
-        Column("start", "integer", "Offset of the first character (Unicode code points) in the source text.",
-               constraints={"required": True, "minimum": 0}),
-        Column("end", "integer", "Offset just past the last character.", constraints={"required": True,
-               "minimum": 1}),
-        Column("needs_review", "boolean", "true when the source text changed and the passage was found only "
-               "approximately (or its context changed): shown as under review, and not counted as corroboration "
-               "until an editor has checked it."),
-        Column("url", "url", "The highlighted passage on the source page: <origin>/sources/<slug>/#cite-<id>.",
-               lambda public: url_of("sources:detail", F("source__slug"), "#cite-", F("id"))),
+        Column(
+            "start",
+            "integer",
+            "Offset of the first character (Unicode code points) in the source text.",
+            constraints={"required": True, "minimum": 0},
+        ),
+        Column("end", "integer", "Offset just past the last character.", constraints={"required": True, "minimum": 1}),
+        Column(
+            "needs_review",
+            "boolean",
+            "true when the source text changed and the passage was found only "
+            "approximately (or its context changed): shown as under review, and not counted as corroboration "
+            "until an editor has checked it.",
+        ),
+        Column(
+            "url",
+            "url",
+            "The highlighted passage on the source page: <origin>/sources/<slug>/#cite-<id>.",
+            lambda public: url_of("sources:detail", F("source__slug"), "#cite-", F("id")),
+        ),
     ],
     "id",
     _citation_rows,
@@ -240,7 +297,7 @@ CITATIONS = Table(
         {"fields": "source", "reference": {"resource": "sources", "fields": "slug"}},
     ],
     filtered_by_claims=True,
-)  # fmt: skip
+)
 
 
 # --------------------------------------------------------------------------- sources, people, events
@@ -256,7 +313,9 @@ def _public_parent(public: bool):
 
 
 SOURCES = Table(
-    "sources", "Sources", "The documents the claims are drawn from, stored verbatim.",
+    "sources",
+    "Sources",
+    "The documents the claims are drawn from, stored verbatim.",
     [
         Column("slug", "text", "Source slug.", constraints={"required": True, "unique": True}),
         Column("title", "text", "Title."),
@@ -266,16 +325,25 @@ SOURCES = Table(
         Column("published", "text", "Publication date (EDTF), when the source gives one.", "publication_date"),
         Column("file_name", "text", "Original file name."),
         Column("sha256", "text", "SHA-256 of the text as UTF-8.", constraints={"pattern": "[0-9a-f]{64}"}),
-        Column("derived_from", "text", "Slug of the source this text is a capture, copy, excerpt or translation of "
-               "(empty when none): the two are one origin.", _public_parent),
+        Column(
+            "derived_from",
+            "text",
+            "Slug of the source this text is a capture, copy, excerpt or translation of "
+            "(empty when none): the two are one origin.",
+            _public_parent,
+        ),
         Column("claim_count", "integer", "Public claims citing it."),
-        Column("url", "url", "Absolute URL of the source's reading page.", lambda public: url_of("sources:detail",
-               F("slug"))),
+        Column(
+            "url",
+            "url",
+            "Absolute URL of the source's reading page.",
+            lambda public: url_of("sources:detail", F("slug")),
+        ),
     ],
     "slug",
     _source_rows,
     [{"fields": "derived_from", "reference": {"resource": "sources", "fields": "slug"}}],
-)  # fmt: skip
+)
 
 
 def _aliases(values: list[str]) -> list[str]:
@@ -283,7 +351,9 @@ def _aliases(values: list[str]) -> list[str]:
 
 
 PEOPLE = Table(
-    "people", "People", "Everyone the sources name.",
+    "people",
+    "People",
+    "Everyone the sources name.",
     [
         Column("slug", "text", "Person slug.", constraints={"required": True, "unique": True}),
         Column("name", "text", "Name."),
@@ -295,7 +365,7 @@ PEOPLE = Table(
     ],
     "slug",
     lambda claims=None, public=True: Person.objects.all(),
-)  # fmt: skip
+)
 
 
 def _event_people(public: bool):
@@ -303,7 +373,9 @@ def _event_people(public: bool):
 
 
 EVENTS = Table(
-    "events", "Events", "The turning points.",
+    "events",
+    "Events",
+    "The turning points.",
     [
         Column("slug", "text", "Event slug.", constraints={"required": True, "unique": True}),
         Column("title", "text", "Title."),
@@ -314,7 +386,7 @@ EVENTS = Table(
     ],
     "slug",
     lambda claims=None, public=True: Event.objects.all(),
-)  # fmt: skip
+)
 
 
 TABLES = {table.name: table for table in (CLAIMS, CITATIONS, SOURCES, PEOPLE, EVENTS)}
