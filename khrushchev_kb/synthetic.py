@@ -385,6 +385,7 @@ def write(plan: Plan) -> dict[str, int]:
         with _search_index_deferred():
             counts = _write_rows(plan)
         evidence.refresh_origins()
+        evidence.refresh_placement(None)  # undated claims are placed by their event
         caching.bump()
     _analyze()
     return counts

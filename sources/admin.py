@@ -10,6 +10,8 @@ from core import period
 from editing.concurrency import EditConflictGuard
 from editing.history import SafeHistoryAdmin
 from editing.widgets import SafeAutocompleteAdmin
+from events.admin import EventAdmin
+from events.models import Event
 
 from . import anchoring, evidence, recovery, services
 from .admin_forms import SourceAdminForm
@@ -378,6 +380,29 @@ class ConflictAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, S
 
     def delete_rows(self, objs):
         services.conflicts_delete(conflicts=objs)
+
+
+class EventWriteLayerAdmin(EventAdmin):
+    """The event admin, saving through the write layer: the claims an event dates follow a change of its date.
+
+    Registered here because ``events`` stands below ``sources`` and cannot import the write layer.
+    """
+
+    def save_model(self, request, obj, form, change):
+        obj._history_user = request.user
+        services.event_save(event=obj)
+
+    def delete_queryset(self, request, queryset):
+        dating = queryset.filter(claims__isnull=False).distinct()
+        if dating.exists():
+            names = ", ".join(str(e) for e in dating[:5])
+            self.message_user(request, f"Nothing was deleted: claims belong to {names}; move them first.", "error")
+            return
+        super().delete_queryset(request, queryset)
+
+
+admin.site.unregister(Event)
+admin.site.register(Event, EventWriteLayerAdmin)
 
 
 @admin.register(Reference)

@@ -9,6 +9,9 @@ reads one indexed flag instead of spelling the rule out again:
 * **origin**: the first source of a ``derived_from`` chain (a capture of a page,
   a copy, an excerpt, a translation). Sources with one origin are not
   independent: two captures of one web page agree because they are one text.
+* **placement**: where the timeline places a claim (``timeline_date``): the
+  earliest day of its own date, or, when it has none, of its event's date
+  (shown "dated by its event", never as if its source gave the date).
 * **status**: ``contested`` if the claim conflicts with a public claim; else
   ``corroborated`` if published sources of at least two independent origins cite
   it, not counting citations under review (their passage changed and nobody has
@@ -126,17 +129,44 @@ def partners(claim_ids: Iterable[int]) -> set[int]:
     return found
 
 
+def placement():
+    """Where the timeline places a claim: its own date's lower bound, else its event's (an expression)."""
+    from django.db.models.functions import Coalesce as _Coalesce
+
+    from events.models import Event
+
+    event_date = Subquery(Event.objects.filter(pk=OuterRef("event_id")).values("date_lower")[:1])
+    return _Coalesce("date_lower", event_date)
+
+
+def refresh_placement(claim_ids: list[int] | None = None) -> int:
+    """Store ``timeline_date`` where it differs from the rule (one UPDATE per chunk); returns how many changed."""
+    changed = 0
+    for queryset in _scope(claim_ids):
+        both = Q(timeline_date__isnull=False, placed__isnull=False)
+        differs = queryset.annotate(placed=placement()).filter(
+            (both & ~Q(timeline_date=F("placed")))
+            | Q(timeline_date__isnull=True, placed__isnull=False)
+            | Q(timeline_date__isnull=False, placed__isnull=True)
+        )
+        changed += queryset.model.objects.filter(pk__in=differs.values("pk")).update(timeline_date=placement())
+    return changed
+
+
 def refresh(claim_ids: Iterable[int] | None = None) -> None:
-    """Bring ``is_public`` and ``status`` of these claims (None: all) and of their conflict partners up to date."""
+    """Bring ``is_public``, ``status`` and ``timeline_date`` of these claims (None: all) and their conflict
+    partners' statuses up to date."""
     if claim_ids is None:
         refresh_public(None)
         refresh_statuses(None)
+        refresh_placement(None)
         return
     ids = sorted(set(claim_ids))
     if not ids:
         return
     refresh_public(ids)
     refresh_statuses(sorted(set(ids) | partners(ids)))
+    refresh_placement(ids)
 
 
 def refresh_origins() -> set[int]:

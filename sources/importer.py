@@ -29,7 +29,7 @@ from events.models import Event
 from people.models import Person
 
 from . import anchoring, services
-from .models import Citation, Claim, Conflict, Figure, Reference, Source, editable_text_fields
+from .models import Citation, Claim, Conflict, Figure, Position, Reference, Source, editable_text_fields
 
 LINE = "__line__"
 
@@ -133,7 +133,17 @@ class ImportReport:
         return any(c.created or c.updated or c.deleted for c in self.counts.values())
 
     def lines(self) -> list[str]:
-        order = ["people", "events", "sources", "references", "figures", "claims", "citations", "conflicts"]
+        order = [
+            "people",
+            "events",
+            "sources",
+            "references",
+            "figures",
+            "claims",
+            "citations",
+            "conflicts",
+            "positions",
+        ]
         return [f"{name:<11} {self.counts[name]}" for name in order if name in self.counts] + self.notes
 
 
@@ -164,11 +174,18 @@ SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
         {*editable_text_fields(Claim, exclude=("key", "statement")), "people", "event", "tags", "conflicts"},
     ),
     "citation": ({"source", "quote"}, {"start"}),
+    "position": ({"key", "person", "lane", "title", "claims"}, {"start", "end", "disagreement"}),
     "conflict": ({"claim", "note"}, set()),
 }
 
 
-IDENTIFIERS = {"source": "slug", "person": "slug", "event": "slug", "claim": "key"}  # natural keys: text
+IDENTIFIERS = {
+    "source": "slug",
+    "person": "slug",
+    "event": "slug",
+    "claim": "key",
+    "position": "key",
+}  # natural keys: text
 
 
 # --------------------------------------------------------------------------- loading
@@ -223,6 +240,7 @@ class FixtureSet:
     people: list[Record]
     events: list[Record]
     claims: list[Record]
+    positions: list[Record] = field(default_factory=list)
 
 
 def load_fixtures(path: Path | str) -> FixtureSet:
@@ -249,9 +267,11 @@ def load_fixtures(path: Path | str) -> FixtureSet:
     if not claim_files:
         errors.append(f"{base.name}/claims/*.yaml: no claim files")
     claims = [r for f in claim_files for r in _read_yaml_list(f, base, errors)]
+    positions_file = base / "positions.yaml"  # optional: the offices drawn on the timeline
+    positions = _read_yaml_list(positions_file, base, errors) if positions_file.is_file() else []
     if errors:
         raise FixtureError(errors)
-    return FixtureSet(base, loaded["sources"], loaded["people"], loaded["events"], claims)
+    return FixtureSet(base, loaded["sources"], loaded["people"], loaded["events"], claims, positions)
 
 
 # --------------------------------------------------------------------------- validation
@@ -286,6 +306,7 @@ class Validated:
     conflicts: dict[frozenset[str], str]  # {claim key pair: note}
     # Citations made outside the fixtures on sources whose text changes: {citation id: how it follows}
     reanchored: dict[int, anchoring.Followed]
+    positions: list[tuple[dict[str, Any], str, list[str]]] = field(default_factory=list)  # fields, person, claims
 
 
 class _Validator:
@@ -379,9 +400,35 @@ class _Validator:
         sources, texts = self.validate_sources()
         claims, conflicts = self.validate_claims({p[0]["slug"] for p in people}, {e[0]["slug"] for e in events}, texts)
         reanchored = self.reanchor_foreign_citations(texts, {c.fields["key"] for c in claims})
+        positions = self.validate_positions({p[0]["slug"] for p in people}, {c.fields["key"] for c in claims})
         if self.errors:
             raise FixtureError(self.errors)
-        return Validated(self.fx.base, people, events, sources, claims, conflicts, reanchored)
+        return Validated(self.fx.base, people, events, sources, claims, conflicts, reanchored, positions)
+
+    def validate_positions(self, person_slugs: set[str], claim_keys: set[str]):
+        seen: dict[str, Record] = {}
+        out = []
+        for order, r in enumerate(self.fx.positions):
+            key = r.data.get("key")
+            if not self.check_keys(r, "position", key) or not self.unique(seen, r, "position", key):
+                continue
+            key = str(key)
+            fields = {
+                "key": key,
+                "position": order,
+                **{name: self.text(r, "position", key, r.data, name) for name in ("lane", "title", "start", "end")},
+                "disagreement": self.text(r, "position", key, r.data, "disagreement"),
+            }
+            self.model_fields(r, "position", key, Position, fields)
+            person = self.text(r, "position", key, r.data, "person")
+            if person not in person_slugs:
+                self.error(r, "position", key, f"unknown person slug {person!r}")
+            claims = self.str_list(r, "position", key, r.data, "claims")
+            for claim in claims:
+                if claim not in claim_keys:
+                    self.error(r, "position", key, f"unknown claim key {claim!r}")
+            out.append((fields, person, claims))
+        return out
 
     def validate_people(self):
         seen: dict[str, Record] = {}
@@ -729,7 +776,7 @@ def write(data: Validated, *, progress: Callable[..., None] | None = None, prune
     with services.changing() as touched:
         people = _write_people(data, report)
         say(f"people: {report.counts['people']}")
-        events = _write_events(data, report, people)
+        events = _write_events(data, report, people, touched)
         say(f"events: {report.counts['events']}")
         sources = _write_sources(data, report, touched)
         say(f"sources: {report.counts['sources']}")
@@ -738,6 +785,7 @@ def write(data: Validated, *, progress: Callable[..., None] | None = None, prune
         say(f"claims: {report.counts['claims']}")
         _sync_conflicts(data.conflicts, claims, report.counts["conflicts"])
         say(f"conflicts: {report.counts['conflicts']}")
+        _write_positions(data, report, people, claims)
         _stale_claims(claims, report, prune)
     return report
 
@@ -753,12 +801,14 @@ def _write_people(data: Validated, report: ImportReport) -> dict[str, Person]:
     return people
 
 
-def _write_events(data: Validated, report: ImportReport, people: dict[str, Person]) -> dict[str, Event]:
+def _write_events(data, report: ImportReport, people: dict[str, Person], touched) -> dict[str, Event]:
     counts = report.counts["events"]
     existing = {e.slug: e for e in Event.objects.prefetch_related("tags", "people")}
     events: dict[str, Event] = {}
     for fields, person_slugs, tags in data.events:
         obj, saved = _upsert(Event, existing, "slug", fields, counts)
+        if saved:  # its date may have changed: the claims it dates follow (sources/evidence.py, placement)
+            touched.claims.update(obj.claims.values_list("pk", flat=True))
         changed = _sync_tags(obj, tags)
         wanted = {people[s].pk for s in person_slugs}
         if {p.pk for p in obj.people.all()} != wanted:
@@ -841,6 +891,24 @@ def _write_claims(data, report, people, events, sources, say) -> dict[str, Claim
         if total >= 200 and n % 100 == 0:
             say(f"claims: {n}/{total}", step=True)
     return claims
+
+
+def _write_positions(data: Validated, report: ImportReport, people: dict, claims: dict) -> None:
+    """The positions are exactly the fixtures' (positions.yaml): the timeline's lanes have no other editor."""
+    counts = report.counts["positions"]
+    existing = {p.key: p for p in Position.objects.prefetch_related("claims")}
+    for fields, person, claim_keys in data.positions:
+        values = dict(fields, person=people[person])
+        obj, saved = _upsert(Position, existing, "key", values, counts)
+        wanted = {claims[k].pk for k in claim_keys}
+        changed = {c.pk for c in obj.claims.all()} != wanted
+        if changed:
+            obj.claims.set(wanted)
+        _count(counts, saved, changed)
+        existing.pop(obj.key, None)
+    for obj in existing.values():
+        obj.delete()
+        counts.deleted += 1
 
 
 def _stale_claims(claims: dict[str, Claim], report: ImportReport, prune: bool) -> None:

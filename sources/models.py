@@ -215,6 +215,14 @@ class Claim(EDTFDatedModel):
         db_index=True,
         help_text="Derived from the conflicts and citations, never typed in.",
     )
+    timeline_date = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="Derived: where the timeline places the claim, the earliest day of its own date or, when it has "
+        "none, of its event's date (then it is shown “dated by its event”, never as if its source dated it).",
+    )
     is_public = models.BooleanField(
         default=False,
         editable=False,
@@ -246,6 +254,10 @@ class Claim(EDTFDatedModel):
             for name in editable_text_fields(Claim, exclude=shown)
             if getattr(self, name)
         ]
+
+    @property
+    def dated_by_event(self) -> bool:
+        return self.date_lower is None and self.timeline_date is not None
 
     def derived_status(self) -> str:
         """The status the evidence gives today (a few queries); the stored ``status`` must always equal it."""
@@ -364,3 +376,47 @@ class Conflict(models.Model):
             raise ValidationError({"note": "A conflict needs an editorial note stating the disagreement."})
         if self.from_claim_id and self.from_claim_id == self.to_claim_id:
             raise ValidationError("A claim cannot conflict with itself.")
+
+
+class Position(models.Model):
+    """An office someone held, from when to when, as the sources give it: a lane of the timeline.
+
+    A position rests on the claims that assert its title, start or end. Where
+    sources disagree (about the title, or when it ended), each version is its own
+    position, with ``disagreement`` saying how; the timeline draws both, labelled
+    "sources disagree", each linked to its claims. Positions with the same
+    ``lane`` share a row of the chart.
+    """
+
+    key = models.SlugField(max_length=100, unique=True, help_text="Stable natural key used by the fixtures.")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="positions")
+    lane = models.CharField(max_length=100, help_text="The row of the chart, e.g. “Khrushchev: party leader”.")
+    title = models.CharField(max_length=200)
+    start = models.CharField(max_length=100, blank=True, validators=[validate_edtf], help_text=EDTF_HELP)
+    end = models.CharField(
+        max_length=100, blank=True, validators=[validate_edtf], help_text="Blank when it lasts beyond the period."
+    )
+    start_lower = models.DateField(null=True, blank=True, editable=False)
+    start_upper = models.DateField(null=True, blank=True, editable=False)
+    end_lower = models.DateField(null=True, blank=True, editable=False)
+    end_upper = models.DateField(null=True, blank=True, editable=False)
+    claims = models.ManyToManyField(Claim, related_name="positions", help_text="The claims it rests on.")
+    disagreement = models.TextField(
+        blank=True, help_text="When sources disagree about this position (its title or an end), how."
+    )
+    position = models.PositiveIntegerField(default=0, help_text="Order of the lanes on the chart.")
+
+    history = HistoricalRecords(m2m_fields=[claims])
+
+    class Meta:
+        ordering = ["position", "start_lower", "key"]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.title}"
+
+    def save(self, *args, **kwargs):
+        from core import edtf_dates
+
+        self.start_lower, self.start_upper = edtf_dates.bounds(self.start)
+        self.end_lower, self.end_upper = edtf_dates.bounds(self.end)
+        super().save(*args, **kwargs)

@@ -201,6 +201,17 @@ def source_delete(*, source: Source) -> None:
         touched.origins = True
 
 
+# --------------------------------------------------------------------------- events
+
+
+def event_save(*, event) -> None:
+    """Create or change an event; the timeline places its undated claims by its date, so they follow."""
+    event.full_clean()
+    with changing() as touched:
+        event.save()
+        touched.claims.update(event.claims.values_list("pk", flat=True))
+
+
 # --------------------------------------------------------------------------- claims
 
 

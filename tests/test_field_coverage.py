@@ -27,13 +27,14 @@ NOT_CURATED = {
     "updated_at": "bookkeeping",
     "published": "the draft flag: drafts are never exported, and fixtures create published claims",
     "key": "the fixtures' natural key, not shown to readers",
+    "timeline_date": "derived: where the timeline places the claim (its own date_start, or its event's)",
 }
 # Where the exports name a field differently.
 EXPORTED_AS = {"event": "event", "people": "people", "tags": "tags", "conflicts": "conflicts_with"}
 
 
 def claim_fields() -> list[str]:
-    fields = [f.name for f in Claim._meta.get_fields() if f.concrete or f.many_to_many]
+    fields = [f.name for f in Claim._meta.get_fields() if f.concrete or (f.many_to_many and not f.auto_created)]
     return [name for name in fields if name not in NOT_CURATED and name != "citations" and not name.startswith("_")]
 
 

@@ -275,6 +275,14 @@ class EditorsAtWork(RuleBasedStateMachine):
         if citation is not None:
             self.action("/admin/sources/citation/", "accept_passages", [citation])
 
+    @rule(data=st.data(), date=st.sampled_from(["", "1960", "1956-02-25", "1955/1957"]))
+    def admin_changes_an_events_date(self, data, date):
+        from events.models import Event
+
+        pk = self.pick(data, Event.objects.all(), "event")
+        response = post_form(self.editor, f"/admin/events/event/{pk}/change/", date=date)
+        assert response.status_code in (200, 302)
+
     # ----------------------------------------------------------------- sources
 
     @rule(data=st.data(), publish=st.booleans())
@@ -313,6 +321,8 @@ class EditorsAtWork(RuleBasedStateMachine):
     def stored_derived_values_equal_the_rules(self):
         stored = {pk: (public, status) for pk, public, status in Claim.objects.values_list("pk", "is_public", "status")}
         assert stored == expected_claims()
+        for own, event, placed in Claim.objects.values_list("date_lower", "event__date_lower", "timeline_date"):
+            assert placed == (own or event), (own, event, placed)
         assert dict(Source.objects.values_list("pk", "origin_id")) == expected_origins()
 
     @invariant()
