@@ -16,10 +16,16 @@ setup: install  ## migrate the database and import the fixtures (idempotent)
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml package.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	@# The test suite's other tools: the Nu HTML Checker and axe-core (npm), Chromium (Debian, as root).
+	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent; \
+	 else echo "no npm: the HTML validity and accessibility tests will be skipped"; fi
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	   if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then $(MAKE) browser; \
+	   else echo "no Chromium (and not root to apt-get it): the browser tests will be skipped"; fi; fi
 	touch $@
 
 test: install  ## run the whole test suite

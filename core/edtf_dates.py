@@ -201,3 +201,18 @@ def precision(text: str) -> str:
     if "/" in text or text.startswith(("[", "{")):
         return "range"
     return _plain(text)[1]
+
+
+def vagueness(text: str) -> list[tuple[str, str]]:
+    """How vague a date is, for readers: (mark, meaning) for an approximate date, an uncertain one, a range."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    marks = []
+    if "~" in text or "%" in text:
+        marks.append(("approximate", "approximate: the source says about, around or roughly"))
+    if "?" in text or "%" in text:
+        marks.append(("uncertain", "uncertain: the source is not sure of it"))
+    if "/" in text or text.startswith(("[", "{")) or "X" in text:
+        marks.append(("range", "a range: the source gives a span of time, not one day"))
+    return marks

@@ -99,10 +99,15 @@ class Table:
     title: str
     description: str
     columns: list[Column]
-    primary_key: str
+    primary_key: str | list[str]
     rows: Callable[..., Any]  # (claims queryset or None, public) -> the rows (public ones unless told otherwise)
     foreign_keys: list[dict] = field(default_factory=list)
     filtered_by_claims: bool = False  # the claims list's filters apply (through the claims it exports)
+    order: tuple[str, ...] = ()  # the rows' order, by field path (default: the primary key)
+
+    @property
+    def ordering(self) -> tuple[str, ...]:
+        return self.order or (self.primary_key,)
 
     @property
     def names(self) -> list[str]:
@@ -319,6 +324,7 @@ SOURCES = Table(
     [
         Column("slug", "text", "Source slug.", constraints={"required": True, "unique": True}),
         Column("title", "text", "Title."),
+        Column("short_title", "text", "The short label the site uses for it in lists and notes."),
         Column("publisher", "text", "Site or book that published it."),
         Column("author", "text", "Author, when known."),
         Column("kind", "text", "article, wiki-page, book, book-page, ..."),
@@ -389,4 +395,48 @@ EVENTS = Table(
 )
 
 
-TABLES = {table.name: table for table in (CLAIMS, CITATIONS, SOURCES, PEOPLE, EVENTS)}
+def _conflict_rows(claims=None, public: bool = True):
+    pairs = (Conflict.objects.public() if public else Conflict.objects.all()).pairs()
+    if claims is None:
+        return pairs
+    shown = _claim_rows(claims, public)
+    return pairs.filter(
+        Exists(shown.filter(pk=OuterRef("from_claim_id"))) | Exists(shown.filter(pk=OuterRef("to_claim_id")))
+    )
+
+
+CONFLICTS = Table(
+    "conflicts",
+    "Conflicts",
+    "One row per pair of public claims that cannot both be true (each pair once), with "
+    "the editors' note saying what each side says. With the claims list's filters: the pairs with a claim among "
+    "those claims.",
+    [
+        Column(
+            "claim_id",
+            "integer",
+            "One claim of the pair (the lower id).",
+            "from_claim_id",
+            constraints={"required": True},
+        ),
+        Column(
+            "other_claim_id",
+            "integer",
+            "The other claim (the higher id).",
+            "to_claim_id",
+            constraints={"required": True},
+        ),
+        Column("note", "text", "The editors' note (Markdown): what each side says.", constraints={"required": True}),
+    ],
+    ["claim_id", "other_claim_id"],
+    _conflict_rows,
+    [
+        {"fields": "claim_id", "reference": {"resource": "claims", "fields": "id"}},
+        {"fields": "other_claim_id", "reference": {"resource": "claims", "fields": "id"}},
+    ],
+    filtered_by_claims=True,
+    order=("from_claim_id", "to_claim_id"),
+)
+
+
+TABLES = {table.name: table for table in (CLAIMS, CITATIONS, SOURCES, PEOPLE, EVENTS, CONFLICTS)}

@@ -152,7 +152,7 @@ def raw_rows(table: Table, claims=None, *, public: bool = True):
     values = table.raw_values(public)
     annotations = {f"_{name}": expr for name, expr in values.items() if not isinstance(expr, str)}
     paths = [f"_{name}" if not isinstance(expr, str) else expr for name, expr in values.items()]
-    return table.rows(claims, public).order_by(table.primary_key).annotate(**annotations).values_list(*paths)
+    return table.rows(claims, public).order_by(*table.ordering).annotate(**annotations).values_list(*paths)
 
 
 def table_rows(table: Table, claims=None) -> Iterator[list]:
@@ -180,7 +180,7 @@ def _line_values(table: Table, claims):
             return None
         cells.append(cell)
     parts = [part for i, cell in enumerate(cells) for part in ([Value(",")] if i else []) + cell]
-    rows = table.rows(claims, True).order_by(table.primary_key)
+    rows = table.rows(claims, True).order_by(*table.ordering)
     return rows.annotate(csv_line=Concat(*parts, output_field=TextField())).values_list("csv_line")
 
 
@@ -252,6 +252,74 @@ def claims_json(claims=None) -> Iterator[str]:
     yield "\n]\n"
 
 
+def annotations_jsonld(claims=None) -> Iterator[str]:
+    """Every public citation as a W3C Web Annotation, in one ``AnnotationCollection`` (streamed).
+
+    Body: the claim (its URL, and its statement as a textual body). Target: the
+    source's page, selected by a ``TextQuoteSelector`` (exact, prefix, suffix: the
+    context the quote was verified in) and a ``TextPositionSelector`` (start, end:
+    code points of the verbatim source text, as in citations.csv), so that
+    annotation tools (Hypothesis and others) can anchor our evidence.
+    """
+    from django.urls import reverse
+
+    from core.canonical import absolute
+    from sources.models import Citation
+
+    rows = raw_rows(TABLES["citations"], claims)
+    citations = (
+        Citation.objects.filter(
+            pk__in=rows.values("id") if claims is not None else Citation.objects.public().values("id")
+        )
+        .order_by("id")
+        .values_list("id", "quote", "prefix", "suffix", "start", "end", "source__slug", "claim_id", "claim__statement")
+    )
+    claim_head, claim_tail = absolute(reverse("sources:claim-detail", args=["0"])).rsplit("0", 1)
+    source_head, source_tail = absolute(reverse("sources:detail", args=["slug"])).rsplit("slug", 1)
+    collection = absolute(reverse("exports:annotations"))
+    total = citations.count()
+    yield json.dumps(
+        {
+            "@context": "http://www.w3.org/ns/anno.jsonld",
+            "id": collection,
+            "type": "AnnotationCollection",
+            "label": "Khrushchev KB: every cited passage and the claim it supports",
+            "total": total,
+        },
+        ensure_ascii=False,
+    )[:-1]
+    yield ', "first": {"id": ' + json.dumps(collection + "#page-1") + ', "type": "AnnotationPage", "items": [\n'
+    first = True
+    for pk, quote, prefix, suffix, start, end, slug, claim_id, statement in citations.iterator(chunk_size=CHUNK):
+        page = f"{source_head}{slug}{source_tail}"
+        claim_url = f"{claim_head}{claim_id}{claim_tail}"
+        item = {
+            "id": f"{page}#cite-{pk}",
+            "type": "Annotation",
+            "motivation": "describing",
+            "body": [
+                {
+                    "type": "TextualBody",
+                    "value": statement,
+                    "format": "text/plain",
+                    "language": "en",
+                    "purpose": "describing",
+                },
+                {"id": claim_url, "type": "Text", "format": "text/html", "purpose": "linking"},
+            ],
+            "target": {
+                "source": page,
+                "selector": [
+                    {"type": "TextQuoteSelector", "exact": quote, "prefix": prefix, "suffix": suffix},
+                    {"type": "TextPositionSelector", "start": start, "end": end},
+                ],
+            },
+        }
+        yield ("" if first else ",\n") + json.dumps(item, ensure_ascii=False)
+        first = False
+    yield "\n]}}\n"
+
+
 def datapackage_json(claims=None) -> Iterator[str]:
     from .datapackage import descriptor
 
@@ -268,6 +336,7 @@ FILES = {
         for name, table in TABLES.items()
     },
     "claims.json": ("application/json", True, claims_json),
+    "annotations.jsonld": ("application/ld+json", True, annotations_jsonld),
     "datapackage.json": ("application/json", False, datapackage_json),
 }
 

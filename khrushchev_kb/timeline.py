@@ -1,4 +1,4 @@
-"""The timeline: claims and events grouped by year, and the density chart drawn as SVG.
+"""The timeline: claims and events grouped by year (the chart itself is ``chart.py``).
 
 At any size the overview shows the same amount: the per-year counts (the
 chart), the turning points, and the first ``PREVIEW`` claims of each year,
@@ -7,8 +7,6 @@ chosen by one window query; each year then pages through all its claims
 per content version (``caching/versioning.py``), so the page costs the same
 with 400 claims or 100,000.
 
-The chart is computed here as plain numbers (bar heights, marker positions) so
-the template only writes SVG attributes: no inline styles, no script.
 """
 
 from __future__ import annotations
@@ -16,15 +14,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Window
+from django.db.models import Count, F, Q, Window
 from django.db.models.functions import ExtractYear, RowNumber
 
-from core.period import FIRST_YEAR, LAST_YEAR
-
-# Chart geometry, in SVG user units.
-WIDTH, HEIGHT = 760, 170
-LEFT, RIGHT, TOP, BOTTOM = 30, 10, 34, 26
-
+from . import chart
 
 PREVIEW = 10  # claims per year on the overview
 EVENT_PREVIEW = 4  # events per year on the overview (turning points first)
@@ -46,19 +39,27 @@ class YearGroup:
 
 
 def _sort_key(entry):
+    """Events before claims; each in the order of its date, the day the timeline places it."""
     kind, obj = entry
-    return (obj.date_lower or datetime.date.max, obj.date_upper or datetime.date.max, kind != "event", obj.pk)
+    day = obj.date_lower if kind == "event" else obj.timeline_date
+    return (kind != "event", day or datetime.date.max, obj.date_upper or datetime.date.max, obj.pk)
 
 
 def group_by_year(claims, events) -> tuple[list[YearGroup], list]:
-    """(year groups in order, undated claims). A dated entry sits in the year its date starts."""
+    """(year groups in order, claims the timeline cannot place).
+
+    "The claims of 1964" are those the timeline places in 1964: whose own date
+    starts in 1964, or, with no date of their own, whose event's does (they are
+    shown "dated by its event"). The same rule serves the year pages, the
+    ``year`` filter of the claims list and of the exports (``search/filters.py``).
+    """
     groups: dict[int, YearGroup] = {}
     undated = []
     for claim in claims:
-        if claim.date_lower is None:
+        if claim.timeline_date is None:
             undated.append(claim)
             continue
-        group = groups.setdefault(claim.date_lower.year, YearGroup(claim.date_lower.year))
+        group = groups.setdefault(claim.timeline_date.year, YearGroup(claim.timeline_date.year))
         group.entries.append(("claim", claim))
         group.claim_count += 1
     for event in events:
@@ -72,78 +73,40 @@ def group_by_year(claims, events) -> tuple[list[YearGroup], list]:
     return [groups[y] for y in sorted(groups)], undated
 
 
-@dataclass
-class Bar:
-    year: int
-    x: float
-    y: float
-    width: float
-    height: float
-    count: int
-    label_x: float
-
-
-@dataclass
-class Marker:
-    x: float
-    title: str
-    url: str
-    date: str
-
-
-@dataclass
-class Chart:
-    width: int
-    height: int
-    bars: list[Bar]
-    markers: list[Marker]
-    baseline: float
-    max_count: int
-    marker_y: float
-
-
-def density_chart(year_counts: dict[int, int], turning_points) -> Chart:
-    """Claims per year 1953-1971 as bars, turning points as markers placed by date."""
-    years = list(range(FIRST_YEAR, LAST_YEAR + 1))
-    plot_w = WIDTH - LEFT - RIGHT
-    plot_h = HEIGHT - TOP - BOTTOM
-    slot = plot_w / len(years)
-    top = max([year_counts.get(y, 0) for y in years] + [1])
-    bars = []
-    for i, year in enumerate(years):
-        count = year_counts.get(year, 0)
-        h = round(plot_h * count / top, 1)
-        x = round(LEFT + i * slot + slot * 0.15, 1)
-        bars.append(
-            Bar(year, x, round(TOP + plot_h - h, 1), round(slot * 0.7, 1), h, count, round(LEFT + (i + 0.5) * slot, 1))
-        )
-    span = (datetime.date(LAST_YEAR + 1, 1, 1) - datetime.date(FIRST_YEAR, 1, 1)).days
-    markers = []
-    for event in turning_points:
-        if event.date_lower is None or not (FIRST_YEAR <= event.date_lower.year <= LAST_YEAR):
-            continue
-        days = (event.date_lower - datetime.date(FIRST_YEAR, 1, 1)).days
-        markers.append(
-            Marker(round(LEFT + plot_w * days / span, 1), event.title, event.get_absolute_url(), event.date_display)
-        )
-    return Chart(WIDTH, HEIGHT, bars, markers, TOP + plot_h, top, TOP - 14)
-
-
 def year_counts(claims) -> dict[int | None, int]:
-    """Claims per year their date starts in (None: undated), counted by the database."""
-    rows = claims.order_by().values_list(ExtractYear("date_lower")).annotate(n=Count("id"))
+    """Claims per year the timeline places them in (None: it cannot place them), counted by the database."""
+    rows = claims.order_by().values_list(ExtractYear("timeline_date")).annotate(n=Count("id"))
     return {year: n for year, n in rows}
 
 
-def _first_per_year(queryset, limit: int, order) -> list[int]:
-    """The ids of the first ``limit`` rows of each year (undated rows form one group), in one query."""
-    year = ExtractYear("date_lower")
+def status_counts(claims) -> tuple[dict[int, dict[str, int]], dict[int, int]]:
+    """({year: {status: claims}}, {year: claims dated by their event}) for the chart, in one query."""
+    rows = (
+        claims.order_by()
+        .filter(timeline_date__isnull=False)
+        .values_list(ExtractYear("timeline_date"), "status", Q(date_lower__isnull=True))
+        .annotate(n=Count("id"))
+    )
+    by_status: dict[int, dict[str, int]] = {}
+    by_event: dict[int, int] = {}
+    for year, status, from_event, n in rows:
+        by_status.setdefault(year, {}).setdefault(status, 0)
+        by_status[year][status] += n
+        if from_event:
+            by_event[year] = by_event.get(year, 0) + n
+    return by_status, by_event
+
+
+def _first_per_year(queryset, limit: int, order, date: str = "date_lower") -> list[int]:
+    """The ids of the first ``limit`` rows of each year of ``date`` (undated rows form one group), in one query."""
+    year = ExtractYear(date)
     ranked = queryset.order_by().annotate(rank=Window(RowNumber(), partition_by=[year], order_by=order))
     return list(ranked.filter(rank__lte=limit).values_list("id", flat=True))
 
 
 def preview_claim_ids(claims) -> list[int]:
-    return _first_per_year(claims, PREVIEW, [F("date_lower").asc(), F("date_upper").asc(), F("id").asc()])
+    order = [F("timeline_date").asc(), F("date_upper").asc(), F("id").asc()]
+    return _first_per_year(claims, PREVIEW, order, "timeline_date")
 
 
 def preview_event_ids(events) -> list[int]:
@@ -161,8 +124,47 @@ def parse_year(raw: str) -> int | str | None:
     return None
 
 
-def in_year(queryset, year):
-    """The rows whose date starts in ``year`` (an index range on date_lower), or the undated ones."""
+def in_year(queryset, year, date: str = "date_lower"):
+    """The rows whose ``date`` falls in ``year`` (an index range), or those without one."""
     if year == UNDATED:
-        return queryset.filter(date_lower__isnull=True)
-    return queryset.filter(date_lower__gte=datetime.date(year, 1, 1), date_lower__lte=datetime.date(year, 12, 31))
+        return queryset.filter(**{f"{date}__isnull": True})
+    return queryset.filter(**{f"{date}__gte": datetime.date(year, 1, 1), f"{date}__lte": datetime.date(year, 12, 31)})
+
+
+def claims_in_year(claims, year):
+    """The claims of ``year``: those the timeline places in it (see ``group_by_year``)."""
+    return in_year(claims, year, "timeline_date")
+
+
+def _span(text: str, lower, upper) -> chart.Span:
+    return chart.Span(lower, upper, soft=any(q in (text or "") for q in "~?%"))
+
+
+def chart_positions() -> list[chart.PositionIn]:
+    """The positions the public may see (resting on at least one public claim), for the chart's lanes."""
+    from sources.models import Position
+
+    out = []
+    for p in Position.objects.filter(claims__is_public=True).distinct().select_related("person"):
+        claim = p.claims.filter(is_public=True).order_by("pk").first()
+        out.append(
+            chart.PositionIn(
+                p.lane,
+                p.title,
+                _span(p.start, p.start_lower, p.start_upper),
+                _span(p.end, p.end_lower, p.end_upper),
+                claim.get_absolute_url(),
+                bool(p.disagreement),
+                p.person.name,
+            )
+        )
+    return out
+
+
+def turning_point(event) -> chart.TurningIn:
+    return chart.TurningIn(
+        event.title,
+        _span(event.date, event.date_lower, event.date_upper),
+        event.get_absolute_url(),
+        event.date_display,
+    )

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("disputes/", views.disputes, name="disputes"),
+    path("about/", views.about, name="about"),
+    path("tags/", views.tag_list, name="tags"),
     path("tags/<uslug:slug>/", views.tag_detail, name="tag"),  # tags are named by editors, in any script
     path("admin/", admin.site.urls),
     path("people/", include("people.urls")),

@@ -8,12 +8,14 @@ from django.utils.safestring import mark_safe
 
 from caching.paging import CountedPaginator, cached_page
 from caching.versioning import cached
+from core import period
 from events.models import Event
 from people.models import Person
 from search.filters import ClaimFilters, filters_form
 from sources.models import Claim, Conflict, Source
 from sources.querysets import public_tags
 
+from . import chart
 from . import timeline as tl
 
 TIMELINE_FILTERS = ("person", "tag", "source", "status")
@@ -36,6 +38,8 @@ def home(request):
     counts = cached(request, "timeline-years", key, lambda: tl.year_counts(claims))
     context = {
         "filters": filters,
+        # The list and CSV links keep every filter of the view, the year included.
+        "list_query": filters.querystring(year=str(year)) if year is not None else filters.querystring(),
         "claim_total": sum(counts.values()),
         "year_totals": sorted(y for y in counts if y is not None),
         "undated_total": counts.get(None, 0),
@@ -43,7 +47,9 @@ def home(request):
     }
     if year is not None and not filters.errors:
         context.update(_one_year(request, claims, year, counts))
-        context["chart"] = _chart(counts, Event.objects.turning_points().for_timeline())
+        context["chart"] = cached(
+            request, "timeline-chart", key, lambda: _chart(claims, Event.objects.turning_points().for_timeline())
+        )
         return render(request, "timeline_year.html", context)
 
     chart, sections = cached(request, "timeline-overview", key, lambda: _overview(request, claims, filters, counts))
@@ -70,18 +76,29 @@ def _overview(request, claims, filters, counts):
         "undated_total": counts.get(None, 0),
         "undated_url": "?" + filters.querystring(year=tl.UNDATED),
     }
-    return _chart(counts, events), render_to_string("includes/timeline_sections.html", context, request)
+    return _chart(claims, events), render_to_string("includes/timeline_sections.html", context, request)
 
 
-def _chart(counts, events):
-    dated = {y: n for y, n in counts.items() if y is not None}
-    return tl.density_chart(dated, [e for e in events if e.turning_point])
+def _chart(claims, events) -> dict:
+    """Both layouts of the chart (wide and tall), and the positions and turning points as a table."""
+    by_status, by_event = tl.status_counts(claims)
+    positions = tl.chart_positions()
+    turning = [tl.turning_point(e) for e in events if e.turning_point and e.date_lower is not None]
+    args = (period.FIRST_YEAR, period.LAST_YEAR, positions, turning, by_status, by_event)
+    return {
+        "wide": chart.wide(*args),
+        "tall": chart.tall(*args),
+        "positions": positions,
+        "turning": turning,
+        "claims": sum(sum(c.values()) for c in by_status.values()),
+        "by_event": sum(by_event.values()),
+    }
 
 
 def _one_year(request, claims, year, counts):
-    """One year of the timeline (or the undated claims), paged."""
+    """One year of the timeline (or the claims it cannot place), paged: its events first, then its claims."""
     total = counts.get(None if year == tl.UNDATED else year, 0)
-    page = CountedPaginator(tl.in_year(claims, year).for_timeline(), 50, total).get_page(request.GET.get("page"))
+    page = CountedPaginator(tl.claims_in_year(claims, year).for_timeline(), 50, total).get_page(request.GET.get("page"))
     events = [] if year == tl.UNDATED else list(tl.in_year(Event.objects.all(), year).for_timeline()[:50])
     return {"year": year, "page": page, "year_events": events}
 
@@ -102,3 +119,33 @@ def tag_detail(request, slug):
         "tag_detail.html",
         {"tag": tag, "page": claims, "events": events, "people": people, "sources": sources},
     )
+
+
+def about(request):
+    """What the knowledge base is built from, how claims are made, what statuses and dates mean."""
+    sources = Source.objects.public().defer("text", "notes").order_by("file_name")
+    return render(request, "about.html", {"sources": list(sources)})
+
+
+def tag_list(request):
+    """Every public theme, with how many public claims carry it."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Count, Q
+
+    claim_type = ContentType.objects.get_for_model(Claim)
+    public_claims = Claim.objects.public().values("pk")
+    tags = (
+        public_tags()
+        .annotate(
+            claims=Count(
+                "taggit_taggeditem_items",
+                filter=Q(
+                    taggit_taggeditem_items__content_type=claim_type,
+                    taggit_taggeditem_items__object_id__in=public_claims,
+                ),
+                distinct=True,
+            )
+        )
+        .order_by("name")
+    )
+    return render(request, "tag_list.html", {"tags": tags})

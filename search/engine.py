@@ -38,10 +38,15 @@ KINDS = ("claim", "quote", "person", "event", "source")
 @dataclass(frozen=True)
 class Term:
     words: tuple[str, ...]  # one word, or the words of a phrase
+    alternatives: tuple[str, ...] = ()  # other spellings a single word also matches (names the reader misspelt)
 
     @property
     def phrase(self) -> bool:
         return len(self.words) > 1
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return (self.words[0], *self.alternatives)
 
 
 @dataclass
@@ -88,6 +93,8 @@ def fts5_expression(terms: list[Term]) -> str:
     for term in terms:
         if term.phrase:
             parts.append('"' + " ".join(term.words) + '"')
+        elif term.alternatives:
+            parts.append("(" + " OR ".join(f'"{word}"*' for word in term.spellings) + ")")
         else:
             parts.append('"' + term.words[0] + '"*')
     return " AND ".join(parts)
@@ -233,6 +240,8 @@ def tsquery(terms: list[Term]) -> str:
     for term in terms:
         if term.phrase:
             parts.append("(" + " <-> ".join(term.words) + ")")
+        elif term.alternatives:
+            parts.append("(" + " | ".join(f"{word}:*" for word in term.spellings) + ")")
         else:
             parts.append(term.words[0] + ":*")
     return " & ".join(parts)
@@ -315,9 +324,94 @@ def _pg_hits(terms: list[Term], kinds, limit: int) -> list[Hit]:
 # --------------------------------------------------------------------------- interface
 
 
+# --------------------------------------------------------------------------- forgiving names
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein distance (adjacent transpositions count one), or limit + 1 once it exceeds ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def allowed_distance(word: str) -> int:
+    """Typos forgiven in a name: none in short words, one from five letters, two from seven ("kruschev")."""
+    return 0 if len(word) < 5 else 1 if len(word) < 7 else 2
+
+
+def name_spellings() -> list[tuple[set[str], list[str]]]:
+    """For each person, (every word of their name and aliases, the words of their name), lower-cased; cached
+    per content version (there are a few thousand people at most)."""
+    from django.core.cache import cache
+
+    from caching.versioning import current_version
+    from people.models import Person
+
+    key = f"search-names:{current_version()}"
+    spellings = cache.get(key)
+    if spellings is None:
+        spellings = []
+        for name, aliases in Person.objects.values_list("name", "aliases"):
+            canonical = [w.lower() for w in WORD.findall(name)]
+            words = set(canonical) | {w.lower() for w in WORD.findall(aliases or "")}
+            spellings.append(({w for w in words if len(w) >= 4}, [w for w in canonical if len(w) >= 4]))
+        cache.set(key, spellings, 3600)
+    return spellings
+
+
+def forgive(terms: list[Term]) -> list[Term]:
+    """Single words that are a person's name or alias, misspelt or not, also match that person's name.
+
+    "kruschev" and "Krushchev" find Khrushchev (and his claims, which spell him
+    so); "khruschev", an alias the sources use, finds the claims that say
+    "Khrushchev" too.
+    """
+    people = name_spellings()
+    out = []
+    for term in terms:
+        word = term.words[0]
+        if term.phrase or len(word) < 4:
+            out.append(term)
+            continue
+        limit = allowed_distance(word)
+        extra: list[str] = []
+        for spellings, canonical in people:
+            if not any(edit_distance(word, spelling, limit) <= limit for spelling in spellings):
+                continue
+            nearest = min(canonical, key=lambda name: edit_distance(word, name, 99), default=None)
+            for candidate in (nearest, *[s for s in spellings if edit_distance(word, s, limit) <= limit]):
+                if candidate and candidate != word and candidate not in extra and len(extra) < 6:
+                    extra.append(candidate)
+        out.append(Term(term.words, tuple(extra)) if extra else term)
+    return out
+
+
+def mentions(text: str, terms: list[Term]) -> bool:
+    """Whether any term (any of its spellings, as a word prefix; a phrase, word by word) occurs in ``text``."""
+    words = [w.lower() for w in WORD.findall(text or "")]
+    joined = " ".join(words)
+    for term in terms:
+        if term.phrase and " ".join(term.words) in joined:
+            return True
+        if not term.phrase and any(w.startswith(spelling) for spelling in term.spellings for w in words):
+            return True
+    return False
+
+
 def search(query: str, *, kinds=KINDS, limit: int = 200) -> list[Hit]:
     """Ranked hits, best first; [] for a query with no words."""
-    terms = parse(query)
+    terms = forgive(parse(query))
     if not terms:
         return []
     kinds = [k for k in kinds if k in KINDS]
@@ -326,7 +420,7 @@ def search(query: str, *, kinds=KINDS, limit: int = 200) -> list[Hit]:
 
 def filter_claims(claims, query: str):
     """The claims whose statement, note or any quote matches, for the ``q`` filter of lists and exports."""
-    terms = parse(query)
+    terms = forgive(parse(query))
     if not terms:
         return claims.none()
     if is_postgres():

@@ -21,7 +21,8 @@ from sources.querysets import public_tags
 
 from . import engine
 
-PARAMS = ("person", "event", "tag", "source", "status", "from", "to", "q")
+PARAMS = ("person", "event", "tag", "source", "status", "year", "from", "to", "q")
+UNDATED = "undated"
 MAX_Q = 200
 
 
@@ -34,6 +35,8 @@ class ClaimFilters:
     status: str = ""
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
+    # "The claims of 1964": those the timeline places in 1964 (their own date, or their event's); "undated": none.
+    year: int | str | None = None
     q: str = ""
     raw: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -78,6 +81,14 @@ class ClaimFilters:
                     f.date_to = bound
         if f.date_from and f.date_to and f.date_from > f.date_to:
             f.errors.append("The “from” date is after the “to” date.")
+        if "year" in f.raw:
+            raw = f.raw["year"]
+            if raw == UNDATED:
+                f.year = UNDATED
+            elif raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 9999:
+                f.year = int(raw)
+            else:
+                f.errors.append(f"“{raw[:20]}” is not a year: use a year such as 1964, or “undated”.")
         if "q" in f.raw:
             f.q = f.raw["q"][:MAX_Q]
         return f
@@ -99,6 +110,11 @@ class ClaimFilters:
             claims = claims.filter(citations__source=self.source)
         if self.status:
             claims = claims.filter(status=self.status)
+        if self.year == UNDATED:
+            claims = claims.filter(timeline_date__isnull=True)
+        elif self.year is not None:
+            first, last = datetime.date(self.year, 1, 1), datetime.date(self.year, 12, 31)
+            claims = claims.filter(timeline_date__gte=first, timeline_date__lte=last)
         if self.date_from or self.date_to:
             claims = claims.overlapping(self.date_from, self.date_to)
         if self.q:
@@ -119,7 +135,7 @@ class ClaimFilters:
 
     def describe(self) -> list[tuple[str, str, str]]:
         """(label, value, query string without it) for each active filter."""
-        labels = {"from": "from", "to": "to", "q": "matching"}
+        labels = {"from": "from", "to": "to", "q": "matching", "year": "placed in"}
         shown = {
             "person": self.person and self.person.name,
             "event": self.event and self.event.title,

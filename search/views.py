@@ -1,8 +1,10 @@
 """Finding claims: the filterable list of claims (``/claims/``) and the ranked search (``/search/``)."""
 
+from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.shortcuts import render
 
 from caching.paging import cached_page
+from caching.versioning import cached
 from events.models import Event
 from people.models import Person
 from sources.models import Citation, Claim, Source
@@ -11,18 +13,100 @@ from . import engine
 from .filters import ClaimFilters, filters_form
 
 PER_PAGE = 50
+STATUS_ORDER = Case(
+    When(status="contested", then=Value(0)),
+    When(status="corroborated", then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+SORTS = {
+    "date": ("date, earliest first", [F("timeline_date").asc(nulls_last=True), "date_upper", "id"]),
+    "-date": ("date, latest first", [F("timeline_date").desc(nulls_last=True), "-date_upper", "-id"]),
+    "status": (
+        "status: contested, corroborated, single source",
+        [STATUS_ORDER, F("timeline_date").asc(nulls_last=True), "id"],
+    ),
+}
 
 
 def claim_list(request):
+    """Every public claim, filtered, sorted (by date or status), with the counts of each facet of this view."""
     filters = ClaimFilters.from_params(request.GET)
-    claims = filters.apply(Claim.objects.public().for_list())
-    page = cached_page(request, "claims", claims, PER_PAGE, filters.querystring())
+    sort = request.GET.get("sort", "date")
+    if sort not in SORTS:
+        filters.errors.append(f"Unknown sort “{sort[:20]}”: use one of {', '.join(SORTS)}.")
+        sort = "date"
+    claims = filters.apply(Claim.objects.public())
+    key = filters.querystring()
+    page = cached_page(request, "claims", claims.for_list().order_by(*SORTS[sort][1]), PER_PAGE, key)
+    facets = cached(request, "claim-facets", key, lambda: facet_counts(claims, filters))
     return render(
         request,
         "search/claim_list.html",
-        {"page": page, "filters": filters, "filters_form": filters_form(request, filters, full=True)},
+        {
+            "page": page,
+            "filters": filters,
+            "filters_form": filters_form(request, filters, full=True),
+            "facets": facets,
+            "sort": sort,
+            "sorts": [(name, label) for name, (label, _) in SORTS.items()],
+        },
         status=400 if filters.errors else 200,
     )
+
+
+FACET_SIZE = 8
+
+
+def facet_counts(claims, filters) -> list[dict]:
+    """How many of these claims each status, person, theme and source has: one grouped query per facet, the
+    largest first; each option is a link adding that filter (cached per content version and filters)."""
+    from django.contrib.contenttypes.models import ContentType
+    from taggit.models import TaggedItem
+
+    ids = claims.order_by().values("pk")
+    claim_type = ContentType.objects.get_for_model(Claim)
+    groups = [
+        ("status", "Status", claims.order_by().values_list("status", "status").annotate(n=Count("pk"))),
+        (
+            "person",
+            "Person",
+            Claim.people.through.objects.filter(claim__in=ids)
+            .values_list("person__slug", "person__name")
+            .annotate(n=Count("claim", distinct=True)),
+        ),
+        (
+            "tag",
+            "Theme",
+            TaggedItem.objects.filter(content_type=claim_type, object_id__in=ids)
+            .values_list("tag__slug", "tag__name")
+            .annotate(n=Count("object_id", distinct=True)),
+        ),
+        (
+            "source",
+            "Source",
+            Citation.objects.public()
+            .filter(claim__in=ids)
+            .values_list("source__slug", "source__short_title")
+            .annotate(n=Count("claim", distinct=True)),
+        ),
+    ]
+    out = []
+    for name, label, rows in groups:
+        if name in filters.raw:
+            continue
+        options = sorted(rows, key=lambda row: (-row[2], str(row[1])))[:FACET_SIZE]
+        if name == "status":
+            options = [(value, Claim.Status(value).label, n) for value, _, n in options]
+        out.append(
+            {
+                "label": label,
+                "options": [(text or value, n, filters.querystring(**{name: value})) for value, text, n in options],
+            }
+        )
+    return out
 
 
 def search(request):
@@ -31,12 +115,26 @@ def search(request):
     context = {"q": q, "searched": bool(q)}
     if q:
         hits = engine.search(q, limit=300)
-        context["has_words"] = bool(engine.parse(q))
-        context.update(_search_groups(hits))
+        terms = engine.forgive(engine.parse(q))
+        context["has_words"] = bool(terms)
+        context.update(_search_groups(hits, terms))
     return render(request, "search/results.html", context)
 
 
-def _search_groups(hits):
+def _notes_last(results: list[dict], terms) -> list[dict]:
+    """Claims found only through their editors' note come after those whose own words or quotes match, and
+    say so: a claim is not about what its note discusses."""
+    ids = [r["claim"].pk for r in results if not r["quotes"]]
+    quotes: dict[int, list[str]] = {}
+    for claim_id, quote in Citation.objects.public().filter(claim__in=ids).values_list("claim_id", "quote"):
+        quotes.setdefault(claim_id, []).append(quote)
+    for r in results:
+        texts = [r["claim"].statement, *quotes.get(r["claim"].pk, [])]
+        r["note_only"] = not r["quotes"] and not any(engine.mentions(text, terms) for text in texts)
+    return [r for r in results if not r["note_only"]] + [r for r in results if r["note_only"]]
+
+
+def _search_groups(hits, terms):
     """Turn ranked hits into objects, in rank order, with one query per kind."""
     ids = {kind: [h.obj_id for h in hits if h.kind == kind] for kind in engine.KINDS}
     quotes = (
@@ -46,7 +144,7 @@ def _search_groups(hits):
     claims = Claim.objects.public().select_related("event").in_bulk(claim_ids)
     people = Person.objects.in_bulk(ids["person"])
     events = Event.objects.in_bulk(ids["event"])
-    sources = Source.objects.public().only("slug", "title", "publisher").in_bulk(ids["source"])
+    sources = Source.objects.public().only("slug", "title", "short_title", "publisher").in_bulk(ids["source"])
     claim_results: dict[int, dict] = {}
     for hit in hits:
         if hit.kind == "claim" and hit.obj_id in claims:
@@ -64,7 +162,7 @@ def _search_groups(hits):
         return [(objects[h.obj_id], h.snippet) for h in hits if h.kind == kind and h.obj_id in objects][:50]
 
     return {
-        "claim_results": list(claim_results.values())[:100],
+        "claim_results": _notes_last(list(claim_results.values()), terms)[:100],
         "people": ordered("person", people),
         "events": ordered("event", events),
         "sources": ordered("source", sources),

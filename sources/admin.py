@@ -93,7 +93,9 @@ class CitationInline(SafeAutocompleteAdmin, admin.StackedInline):
     fields = ["source", "quote", "start", "end"]
 
 
-class ConflictInline(SafeAutocompleteAdmin, admin.TabularInline):
+class ConflictInline(SafeAutocompleteAdmin, admin.StackedInline):
+    """Stacked, not tabular: a claim's statement and a note side by side made the form wider than a laptop."""
+
     model = Conflict
     fk_name = "from_claim"
     extra = 0
@@ -146,6 +148,7 @@ class SourceAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, Saf
             {
                 "fields": [
                     "title",
+                    "short_title",
                     "slug",
                     "publisher",
                     "author",

@@ -19,6 +19,7 @@ class SourceAdminForm(forms.ModelForm):
         model = Source
         fields = [
             "title",
+            "short_title",
             "slug",
             "publisher",
             "author",

@@ -152,6 +152,7 @@ SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
     "source": (
         {"slug", "file", "title"},
         {
+            "short_title",
             "publisher",
             "author",
             "kind",
@@ -519,6 +520,7 @@ class _Validator:
             fields = {
                 "slug": str(slug),
                 "title": self.text(r, "source", slug, r.data, "title"),
+                "short_title": self.text(r, "source", slug, r.data, "short_title"),
                 "publisher": self.text(r, "source", slug, r.data, "publisher"),
                 "author": self.text(r, "source", slug, r.data, "author"),
                 "kind": self.text(r, "source", slug, r.data, "kind") or Source.Kind.ARTICLE,

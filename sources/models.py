@@ -42,6 +42,12 @@ class Source(models.Model):
         OTHER = "other", "Other"
 
     title = models.CharField(max_length=300)
+    short_title = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="One short label, used in every list, badge and note (e.g. “DailyHistory.org edit capture”); "
+        "the title when blank.",
+    )
     slug = models.SlugField(max_length=100, unique=True)
     publisher = models.CharField(max_length=200, blank=True, help_text="The site or book that published it.")
     author = models.CharField(max_length=200, blank=True)
@@ -101,6 +107,11 @@ class Source(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("sources:detail", args=[self.slug])
+
+    @property
+    def label(self) -> str:
+        """How lists, badges and notes name the source."""
+        return self.short_title or self.title
 
     def clean(self):
         """No derived-from cycle (a source cannot be a copy of its own copy)."""

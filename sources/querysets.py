@@ -125,18 +125,34 @@ class ClaimQuerySet(models.QuerySet):
         return self.select_related("event").prefetch_related("people", "tags").with_citations().chronological()
 
     def for_timeline(self):
-        """Timeline entries: the statement, date and status, and the sources as small labels."""
+        """Timeline entries: the statement, date, placement and status, the event's title (for claims dated by
+        it), and the sources as small labels, in the order the timeline places them."""
         return (
-            self.only("id", "statement", "date", "date_lower", "date_upper", "status", "event_id")
+            self.select_related("event")
+            .only(
+                "id",
+                "statement",
+                "date",
+                "date_lower",
+                "date_upper",
+                "timeline_date",
+                "status",
+                "event_id",
+                "event__title",
+                "event__slug",
+                "event__date",
+            )
             .prefetch_related(
                 Prefetch(
                     "citations",
                     queryset=public_citations()
                     .select_related("source")
-                    .only("id", "claim_id", "source__slug", "source__title", "source__publisher"),
+                    .only(
+                        "id", "claim_id", "source__slug", "source__title", "source__short_title", "source__publisher"
+                    ),
                 )
             )
-            .chronological()
+            .order_by(models.F("timeline_date").asc(nulls_last=True), "date_upper", "id")
         )
 
     def for_event(self):

@@ -11,7 +11,8 @@ changed; rendering works on offsets into it:
 * Lines before the first and after the last substantive sentence (edit-capture
   chrome, bylines, site navigation) are de-emphasised.
 * Every citation becomes one element ``id="cite-<id>"`` holding exactly its
-  quote's text, with a link back to its claim. Passages may nest; the rare pair
+  quote's text, opened by a link back to its claim (first, so that the first link
+  inside a passage is always its own, however passages nest). Passages may nest; the rare pair
   that crosses (each starts inside the other) is made to nest by extending the
   earlier passage's element to the later one's end, so ids stay unique and no
   quoted word is ever dropped.
@@ -228,11 +229,7 @@ def render(
         if passage_change:
             close_decorations([])
             while passage_stack and passage_stack[-1][1] == point:
-                p, _ = passage_stack.pop()
-                label = html.escape(p.label, quote=True)
-                out.append(
-                    f'<a class="backlink" href="{html.escape(p.href)}" title="{label}" aria-label="{label}">↩</a>'
-                )
+                passage_stack.pop()
                 out.append("</mark>")
         else:
             close_decorations(wanted)
@@ -240,7 +237,13 @@ def render(
         if point in opens:
             for p, end in sorted(opens[point], key=lambda item: -item[1]):
                 classes = f"passage {p.css}".strip()
-                out.append(f'<mark class="{classes}" id="cite-{p.id}">')
+                label = html.escape(p.label, quote=True)
+                # The link back to the claim comes first in its passage: the first link inside a passage is
+                # always that passage's own, however passages nest.
+                out.append(
+                    f'<mark class="{classes}" id="cite-{p.id}"><a class="backlink" href="{html.escape(p.href)}" '
+                    f'title="{label}" aria-label="{label}">↩</a>'
+                )
                 passage_stack.append((p, end))
         for d in wanted[len(deco_stack) :]:
             out.append(d[2])

@@ -28,6 +28,10 @@ def test_every_page_type_is_valid_html(client, fixture_folder, tmp_path):
     claim = Claim.objects.get(key="ousted-october-1964")
     urls = [
         "/",
+        "/?year=1964",
+        "/about/",
+        "/tags/",
+        "/claims/?sort=status",
         "/?person=nobody",
         "/claims/",
         "/claims/?status=contested",

@@ -81,3 +81,9 @@ def jsonld(data) -> str:
 @register.filter
 def edtf(text: str) -> str:
     return edtf_dates.humanize(text)
+
+
+@register.filter
+def date_marks(edtf: str) -> list[tuple[str, str]]:
+    """How an EDTF date is vague, as (mark, meaning) pairs: drawn next to the date, never hidden."""
+    return edtf_dates.vagueness(edtf)

@@ -37,9 +37,10 @@ HEADERS = {
     "claims": "id,statement,date,date_start,date_end,status,people,event,tags,sources,source_files,citation_count,"
     "independent_sources,source_error,note,conflicts_with,url",
     "citations": "id,claim_id,source,source_file,quote,start,end,needs_review,url",
-    "sources": "slug,title,publisher,author,kind,published,file_name,sha256,derived_from,claim_count,url",
+    "sources": "slug,title,short_title,publisher,author,kind,published,file_name,sha256,derived_from,claim_count,url",
     "people": "slug,name,aliases,born,died,claim_count,url",
     "events": "slug,title,date,date_start,date_end,people,claim_count,url",
+    "conflicts": "claim_id,other_claim_id,note",
 }
 
 
@@ -108,8 +109,8 @@ def test_known_citation_row_and_people_row(client, kb):
         f"{ORIGIN}/events/ouster-1964/",
     ]
     sources = rows(get_csv(client, "/export/sources.csv"))
-    assert sources[1][:3] == ["source-a", "Source A", "Example"]
-    assert sources[1][7] == Source.objects.get(slug="source-a").sha256
+    assert sources[1][:4] == ["source-a", "Source A", "", "Example"]
+    assert sources[1][8] == Source.objects.get(slug="source-a").sha256
 
 
 @pytest.mark.parametrize(
@@ -163,7 +164,9 @@ def test_export_kb_writes_the_same_bytes_as_http_and_no_draft(client, kb, tmp_pa
     cite(draft, source, source.text[3:20], start=3)
     call_command("export_kb", str(tmp_path / "release"), stdout=io.StringIO())
     written = sorted(p.name for p in (tmp_path / "release").iterdir())
-    assert written == sorted([f"{table}.csv" for table in TABLES] + ["claims.json", "datapackage.json"])
+    assert written == sorted(
+        [f"{table}.csv" for table in TABLES] + ["claims.json", "annotations.jsonld", "datapackage.json"]
+    )
     for name in written:
         response = client.get(f"/export/{name}", HTTP_HOST="localhost:6666")  # the Host never reaches a file
         body = b"".join(response.streaming_content)
@@ -224,3 +227,39 @@ def test_citations_csv_is_the_same_text_from_either_writer(client, kb):
     if connection.vendor == "postgresql":  # the HTTP body above came from COPY: check it did
         copied = writers.table_lines("citations")
         assert copied.__name__ == "_copy_lines" and "".join(copied) == body
+
+
+def test_conflicts_csv_lists_each_public_pair_once(client, kb):
+    a = Claim.objects.get(key="ousted-october-1964")
+    b = Claim.objects.get(key="first-secretary-1953")
+    body = get_csv(client, "/export/conflicts.csv")
+    assert body == (
+        b"claim_id,other_claim_id,note\r\n"
+        + f'{min(a.pk, b.pk)},{max(a.pk, b.pk)},"A deliberately odd conflict, to exercise the model."\r\n'.encode()
+    )
+    filtered = rows(get_csv(client, "/export/conflicts.csv?person=joseph-stalin"))
+    assert filtered == [["claim_id", "other_claim_id", "note"]]
+
+
+def test_annotations_are_w3c_web_annotations_whose_selectors_hold(client, kb):
+    response = client.get("/export/annotations.jsonld")
+    assert response["Content-Type"] == "application/ld+json"
+    data = json.loads(b"".join(response.streaming_content))
+    assert data["@context"] == "http://www.w3.org/ns/anno.jsonld"
+    assert data["type"] == "AnnotationCollection" and data["id"] == f"{ORIGIN}/export/annotations.jsonld"
+    items = data["first"]["items"]
+    assert data["total"] == len(items) == Citation.objects.public().count() == 5
+    texts = {s.get_absolute_url(): s.text for s in Source.objects.all()}
+    for item in items:
+        assert item["type"] == "Annotation"
+        statement, claim = item["body"]
+        assert claim["id"].startswith(f"{ORIGIN}/claims/") and statement["type"] == "TextualBody"
+        text = texts[item["target"]["source"].removeprefix(ORIGIN)]
+        quote, position = item["target"]["selector"]
+        assert quote["type"] == "TextQuoteSelector" and position["type"] == "TextPositionSelector"
+        assert text[position["start"] : position["end"]] == quote["exact"]
+        assert text[: position["start"]].endswith(quote["prefix"]) and text[position["end"] :].startswith(
+            quote["suffix"]
+        )
+        claim_obj = Claim.objects.get(pk=int(claim["id"].rstrip("/").rsplit("/", 1)[1]))
+        assert statement["value"] == claim_obj.statement
