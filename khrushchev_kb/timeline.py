@@ -73,28 +73,41 @@ def group_by_year(claims, events) -> tuple[list[YearGroup], list]:
     return [groups[y] for y in sorted(groups)], undated
 
 
-def year_counts(claims) -> dict[int | None, int]:
-    """Claims per year the timeline places them in (None: it cannot place them), counted by the database."""
-    rows = claims.order_by().values_list(ExtractYear("timeline_date")).annotate(n=Count("id"))
-    return {year: n for year, n in rows}
+@dataclass
+class Counts:
+    """The timeline's numbers, from one grouped query: claims per year the timeline places them in (None: it
+    cannot place them), per year and status, and per year those dated by their event."""
+
+    years: dict = field(default_factory=dict)
+    by_status: dict = field(default_factory=dict)
+    by_event: dict = field(default_factory=dict)
+
+    def get(self, year, default=0):
+        return self.years.get(year, default)
+
+    def values(self):
+        return self.years.values()
+
+    def __iter__(self):
+        return iter(self.years)
 
 
-def status_counts(claims) -> tuple[dict[int, dict[str, int]], dict[int, int]]:
-    """({year: {status: claims}}, {year: claims dated by their event}) for the chart, in one query."""
+def counts(claims) -> Counts:
     rows = (
         claims.order_by()
-        .filter(timeline_date__isnull=False)
         .values_list(ExtractYear("timeline_date"), "status", Q(date_lower__isnull=True))
         .annotate(n=Count("id"))
     )
-    by_status: dict[int, dict[str, int]] = {}
-    by_event: dict[int, int] = {}
+    out = Counts()
     for year, status, from_event, n in rows:
-        by_status.setdefault(year, {}).setdefault(status, 0)
-        by_status[year][status] += n
+        out.years[year] = out.years.get(year, 0) + n
+        if year is None:
+            continue
+        out.by_status.setdefault(year, {}).setdefault(status, 0)
+        out.by_status[year][status] += n
         if from_event:
-            by_event[year] = by_event.get(year, 0) + n
-    return by_status, by_event
+            out.by_event[year] = out.by_event.get(year, 0) + n
+    return out
 
 
 def _first_per_year(queryset, limit: int, order, date: str = "date_lower") -> list[int]:
@@ -142,11 +155,16 @@ def _span(text: str, lower, upper) -> chart.Span:
 
 def chart_positions() -> list[chart.PositionIn]:
     """The positions the public may see (resting on at least one public claim), for the chart's lanes."""
-    from sources.models import Position
+    from django.db.models import Prefetch
 
+    from sources.models import Claim, Position
+
+    public = Prefetch("claims", queryset=Claim.objects.public().only("id").order_by("pk"), to_attr="public_claims")
     out = []
-    for p in Position.objects.filter(claims__is_public=True).distinct().select_related("person"):
-        claim = p.claims.filter(is_public=True).order_by("pk").first()
+    for p in (
+        Position.objects.filter(claims__is_public=True).distinct().select_related("person").prefetch_related(public)
+    ):
+        claim = p.public_claims[0]
         out.append(
             chart.PositionIn(
                 p.lane,

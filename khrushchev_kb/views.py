@@ -35,20 +35,20 @@ def home(request):
         filters.errors.append(f"“{raw_year[:20]}” is not a year: use a year such as 1964, or “undated”.")
     claims = filters.apply(Claim.objects.public())
     key = filters.querystring()
-    counts = cached(request, "timeline-years", key, lambda: tl.year_counts(claims))
+    counts = cached(request, "timeline-counts", key, lambda: tl.counts(claims))
     context = {
         "filters": filters,
         # The list and CSV links keep every filter of the view, the year included.
         "list_query": filters.querystring(year=str(year)) if year is not None else filters.querystring(),
         "claim_total": sum(counts.values()),
-        "year_totals": sorted(y for y in counts if y is not None),
+        "year_totals": sorted(y for y in counts.years if y is not None),
         "undated_total": counts.get(None, 0),
         "filters_form": filters_form(request, filters, full=False),
     }
     if year is not None and not filters.errors:
         context.update(_one_year(request, claims, year, counts))
         context["chart"] = cached(
-            request, "timeline-chart", key, lambda: _chart(claims, Event.objects.turning_points().for_timeline())
+            request, "timeline-chart", key, lambda: _chart(counts, Event.objects.turning_points().for_timeline())
         )
         return render(request, "timeline_year.html", context)
 
@@ -76,12 +76,12 @@ def _overview(request, claims, filters, counts):
         "undated_total": counts.get(None, 0),
         "undated_url": "?" + filters.querystring(year=tl.UNDATED),
     }
-    return _chart(claims, events), render_to_string("includes/timeline_sections.html", context, request)
+    return _chart(counts, events), render_to_string("includes/timeline_sections.html", context, request)
 
 
-def _chart(claims, events) -> dict:
+def _chart(counts, events) -> dict:
     """Both layouts of the chart (wide and tall), and the positions and turning points as a table."""
-    by_status, by_event = tl.status_counts(claims)
+    by_status, by_event = counts.by_status, counts.by_event
     positions = tl.chart_positions()
     turning = [tl.turning_point(e) for e in events if e.turning_point and e.date_lower is not None]
     args = (period.FIRST_YEAR, period.LAST_YEAR, positions, turning, by_status, by_event)

@@ -82,7 +82,7 @@ def test_timeline_groups_by_year_and_shows_dates_honestly(client, kb):
     text = page.get_text(" ")
     assert "6 March 1953" in text and "September 1953" in text and "October 1964" in text
     assert "12–14 October 1964" in text  # the event, a range
-    assert page.select_one("svg.density-chart circle.turning-point")
+    assert page.select_one("svg.chart-wide .turning circle.tp-dot") and page.select_one("svg.chart-tall .turning")
     for claim in Claim.objects.all():
         assert page.find("a", href=claim.get_absolute_url())
 
@@ -182,9 +182,9 @@ def test_healthz(client):
 @pytest.mark.parametrize(
     ("url", "limit"),
     [
-        ("/", 11),
-        ("/claims/", 10),
-        ("/claims/?person=nikita-khrushchev&tag=ouster", 12),
+        ("/", 14),  # with the chart's positions (2 queries when there are any), its counts and the filter choices
+        ("/claims/", 14),  # with the facet counts (4 grouped queries, cached per content version and filters)
+        ("/claims/?person=nikita-khrushchev&tag=ouster", 14),
         ("/sources/", 6),
         ("/sources/source-a/", 6),
         ("/people/", 4),
