@@ -2,8 +2,6 @@
 
 from django.db import models
 
-from people.querysets import public_claim_count
-
 
 class EventQuerySet(models.QuerySet):
     def chronological(self):
@@ -13,7 +11,8 @@ class EventQuerySet(models.QuerySet):
         return self.filter(turning_point=True)
 
     def for_list(self):
-        return self.prefetch_related("people", "tags").annotate(claim_count=public_claim_count()).chronological()
+        """The events list: counts are added for one page at a time (``with_page_counts``)."""
+        return self.prefetch_related("people", "tags").chronological()
 
     def for_timeline(self):
         return self.chronological()

@@ -1,14 +1,27 @@
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import get_object_or_404, render
 
 from core.canonical import absolute
+from people.querysets import with_page_counts
 
 from .models import Event
 
+EVENT_SORTS = {"date": "date, earliest first", "-date": "date, latest first", "title": "title"}
+
 
 def event_list(request):
-    page = Paginator(Event.objects.for_list(), 100).get_page(request.GET.get("page"))
-    return render(request, "events/event_list.html", {"page": page})
+    sort = request.GET.get("sort", "date")
+    if sort not in EVENT_SORTS:
+        sort = "date"
+    events = Event.objects.for_list()
+    if sort == "-date":
+        events = events.order_by(F("date_lower").desc(nulls_last=True), "title")
+    elif sort == "title":
+        events = events.order_by("title", "pk")
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    with_page_counts(page.object_list)
+    return render(request, "events/event_list.html", {"page": page, "sort": sort, "sorts": list(EVENT_SORTS.items())})
 
 
 def event_detail(request, slug):

@@ -309,7 +309,7 @@ CITATIONS = Table(
 
 
 def _source_rows(claims=None, public: bool = True):
-    return Source.objects.public().with_claim_counts()
+    return Source.objects.public()
 
 
 def _public_parent(public: bool):

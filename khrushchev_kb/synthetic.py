@@ -386,6 +386,7 @@ def write(plan: Plan) -> dict[str, int]:
             counts = _write_rows(plan)
         evidence.refresh_origins()
         evidence.refresh_placement(None)  # undated claims are placed by their event
+        evidence.refresh_source_figures([source.pk for source in plan.sources])
         caching.bump()
     _analyze()
     return counts

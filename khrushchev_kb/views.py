@@ -111,14 +111,42 @@ def disputes(request):
 def tag_detail(request, slug):
     tag = get_object_or_404(public_tags(), slug=slug)
     claims = cached_page(request, "tag-claims", Claim.objects.public().filter(tags=tag).for_list(), 50, tag.slug)
-    events = Event.objects.filter(tags=tag).chronological()
-    people = Person.objects.filter(tags=tag).order_by("name")
-    sources = Source.objects.public().filter(tags=tag).order_by("file_name")
-    return render(
-        request,
-        "tag_detail.html",
-        {"tag": tag, "page": claims, "events": events, "people": people, "sources": sources},
+    # The first few of each kind (a theme may carry thousands of people); their totals from the cached counts.
+    shown = {
+        "events": Event.objects.filter(tags=tag).chronological(),
+        "people": Person.objects.filter(tags=tag).order_by("name"),
+        "sources": Source.objects.public().filter(tags=tag).defer("text", "notes").order_by("file_name"),
+    }
+    totals = cached(request, "tag-totals", tag.slug, lambda: _tag_totals(tag))
+    context = {kind: list(qs[:TAG_SHOWN]) for kind, qs in shown.items()}
+    context.update({"tag": tag, "page": claims, "totals": totals, "shown_limit": TAG_SHOWN})
+    return render(request, "tag_detail.html", context)
+
+
+TAG_SHOWN = 30
+
+
+def _tag_totals(tag) -> dict[str, int]:
+    """How many events, people and (published) sources carry the theme: one grouped query."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Count, Exists, OuterRef
+    from taggit.models import TaggedItem
+
+    kinds = {
+        ContentType.objects.get_for_model(m).pk: name
+        for m, name in ((Event, "events"), (Person, "people"), (Source, "sources"))
+    }
+    drafts = Source.objects.filter(is_published=False, pk=OuterRef("object_id"))
+    source_type = next(pk for pk, name in kinds.items() if name == "sources")
+    rows = (
+        TaggedItem.objects.filter(tag=tag, content_type__in=list(kinds))
+        .exclude(Q(content_type=source_type) & Exists(drafts))
+        .values_list("content_type")
+        .annotate(n=Count("pk"))
     )
+    totals = dict.fromkeys(kinds.values(), 0)
+    totals.update({kinds[content_type]: n for content_type, n in rows})
+    return totals
 
 
 def about(request):

@@ -12,9 +12,23 @@ def public_claim_count() -> models.Count:
     return models.Count("claims", filter=PUBLIC_CLAIMS, distinct=True)
 
 
+def with_page_counts(objects: list) -> list:
+    """Set ``claim_count`` on the objects of one page (people or events): one grouped query over their ids, so a
+    list page costs the same with 100 claims or 100,000 (counting every row before paging took seconds)."""
+    if not objects:
+        return objects
+    model = type(objects[0])
+    counts = dict(
+        model.objects.filter(pk__in=[o.pk for o in objects]).annotate(n=public_claim_count()).values_list("pk", "n")
+    )
+    for obj in objects:
+        obj.claim_count = counts.get(obj.pk, 0)
+    return objects
+
+
 class PersonQuerySet(models.QuerySet):
     def for_list(self):
-        return self.annotate(claim_count=public_claim_count()).order_by("name")
+        return self.order_by("name", "pk")
 
     def for_detail(self):
         return self.prefetch_related("tags")

@@ -4,11 +4,19 @@ from django.shortcuts import get_object_or_404, render
 from core.canonical import absolute
 
 from .models import Person
+from .querysets import with_page_counts
+
+PERSON_SORTS = {"name": ("name", ["name", "pk"]), "born": ("date of birth", ["born", "name", "pk"])}
 
 
 def person_list(request):
-    page = Paginator(Person.objects.for_list(), 100).get_page(request.GET.get("page"))
-    return render(request, "people/person_list.html", {"page": page})
+    sort = request.GET.get("sort", "name")
+    if sort not in PERSON_SORTS:
+        sort = "name"
+    page = Paginator(Person.objects.for_list().order_by(*PERSON_SORTS[sort][1]), 100).get_page(request.GET.get("page"))
+    with_page_counts(page.object_list)
+    sorts = [(name, label) for name, (label, _) in PERSON_SORTS.items()]
+    return render(request, "people/person_list.html", {"page": page, "sort": sort, "sorts": sorts})
 
 
 def person_detail(request, slug):

@@ -198,6 +198,32 @@ def _root(pk: int, parent: dict[int, int | None]) -> int:
     return current
 
 
+def refresh_source_figures(source_ids: Iterable[int] | None = None) -> int:
+    """Store each source's public claim and citation counts and its coverage (substantive sentences, and how
+    many a public citation covers); returns how many sources changed. The sentence split is cached by the
+    text's hash (sources/sentences.py), so a citation change costs one sweep over that source's passages."""
+    from .models import Citation, Source
+    from .sentences import coverage
+
+    sources = Source.objects.all() if source_ids is None else Source.objects.filter(pk__in=list(source_ids))
+    changed = 0
+    for source in sources.only("id", "text", "claim_count", "citation_count", "sentence_count", "cited_sentence_count"):
+        public = Citation.objects.public().filter(source_id=source.pk)
+        spans = list(public.values_list("start", "end"))
+        claims = public.values("claim_id").distinct().count()
+        result = coverage(source.text, spans)
+        figures = {
+            "claim_count": claims,
+            "citation_count": len(spans),
+            "sentence_count": len(result.sentences),
+            "cited_sentence_count": len(result.cited),
+        }
+        if any(getattr(source, name) != value for name, value in figures.items()):
+            Source.objects.filter(pk=source.pk).update(**figures)
+            changed += 1
+    return changed
+
+
 def origin_groups(sources) -> list[list]:
     """Published sources grouped by origin, each group in order, for the sentence on a claim page."""
     groups: dict[int, list] = {}

@@ -834,6 +834,8 @@ def _write_sources(data: Validated, report: ImportReport, touched: services.Touc
     written: dict[str, list[bool]] = {}  # slug: [its row saved, its relations changed]
     for fields, tags, references, figures, _parent in data.sources:
         obj, saved = _upsert(Source, existing, "slug", fields, counts)
+        if saved:
+            touched.sources.add(obj.pk)  # its counts and coverage are derived from its text and citations
         written[obj.slug] = [saved, _sync_tags(obj, tags)]
         sources[obj.slug] = obj
         _sync_children(obj.references.all(), Reference, obj, "position", references, report.counts["references"])

@@ -89,10 +89,20 @@ class Source(models.Model):
         related_name="+",
         help_text="Derived: the first source of the derived-from chain (itself when it derives from none).",
     )
+    # Derived by the write layer whenever the text or the public citations change (sources/evidence.py): the
+    # sources list reads them instead of counting and splitting every text on every request.
+    claim_count = models.PositiveIntegerField(default=0, editable=False, help_text="Public claims citing it.")
+    citation_count = models.PositiveIntegerField(default=0, editable=False, help_text="Public passages cited.")
+    sentence_count = models.PositiveIntegerField(default=0, editable=False, help_text="Substantive sentences.")
+    cited_sentence_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Substantive sentences a public citation covers."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        excluded_fields=["claim_count", "citation_count", "sentence_count", "cited_sentence_count"]
+    )
     objects = SourceQuerySet.as_manager()
 
     class Meta:
@@ -107,6 +117,10 @@ class Source(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("sources:detail", args=[self.slug])
+
+    @property
+    def coverage_percent(self) -> float:
+        return 100.0 * self.cited_sentence_count / self.sentence_count if self.sentence_count else 100.0
 
     @property
     def label(self) -> str:

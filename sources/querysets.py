@@ -13,7 +13,7 @@ it. The ``for_*`` methods filter what they prefetch the same way.
 """
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 
 def public_citations():
@@ -65,22 +65,9 @@ class SourceQuerySet(models.QuerySet):
     def public(self):
         return self.filter(is_published=True)
 
-    def with_claim_counts(self):
-        """Public claims and citations per source."""
-        shown = Q(citations__claim__is_public=True)
-        return self.annotate(
-            claim_count=Count("citations__claim", filter=shown, distinct=True),
-            citation_count=Count("citations", filter=shown, distinct=True),
-        )
-
     def for_list(self):
-        return (
-            self.with_claim_counts()
-            .prefetch_related(
-                Prefetch("citations", queryset=public_citations().only("id", "source_id", "start", "end"))
-            )
-            .order_by("file_name", "slug")
-        )
+        """The sources list: the stored counts and coverage, not the texts."""
+        return self.defer("text", "notes").order_by("file_name", "slug")
 
     def for_reading(self):
         """The source page: the text, its references and figures, every public citation with its claim."""

@@ -45,6 +45,7 @@ class Touched:
     """What a batch of writes changed: the claims whose derived values must be refreshed."""
 
     claims: set[int] = field(default_factory=set)
+    sources: set[int] = field(default_factory=set)  # whose counts and coverage may have changed
     all_claims: bool = False
     origins: bool = False
 
@@ -76,8 +77,16 @@ def _refresh(touched: Touched) -> None:
             touched.claims.update(Citation.objects.filter(source__in=moved).values_list("claim_id", flat=True))
     if touched.all_claims:
         evidence.refresh(None)
-    else:
-        evidence.refresh(touched.claims)
+        evidence.refresh_source_figures(None)
+        return
+    evidence.refresh(touched.claims)
+    sources = set(touched.sources)
+    claims = sorted(touched.claims)
+    for i in range(0, len(claims), evidence.CHUNK):
+        chunk = claims[i : i + evidence.CHUNK]
+        sources.update(Citation.objects.filter(claim__in=chunk).values_list("source_id", flat=True))
+    if sources:
+        evidence.refresh_source_figures(sources)
 
 
 def refresh_everything() -> None:
@@ -174,6 +183,7 @@ def source_save(*, source: Source, text_change: TextChange | None = None) -> Tex
             citation.verified_context(source.text)
             citation.save()
         touched.origins = True  # a handful of sources: cheap, and no path can leave an origin stale
+        touched.sources.add(source.pk)
         if previous is not None and (previous["is_published"] != source.is_published or plan.review):
             touched.claims.update(Citation.objects.filter(source=source).values_list("claim_id", flat=True))
     return plan
@@ -246,6 +256,7 @@ def claims_delete(*, claims: Iterable[Claim]) -> int:
             for link in Conflict.objects.filter(from_claim=claim) | Conflict.objects.filter(to_claim=claim):
                 link.delete()
             for citation in claim.citations.all():
+                touched.sources.add(citation.source_id)
                 citation.delete()
             claim.delete()
             touched.claims.discard(pk)
@@ -285,8 +296,10 @@ def citation_save(*, citation: Citation, reviewed: bool | None = None) -> Citati
         citation.verified_context(citation.source.text)
         citation.save()
         touched.claims.add(citation.claim_id)
+        touched.sources.add(citation.source_id)
         if previous is not None:
             touched.claims.add(previous["claim_id"])
+            touched.sources.add(previous["source_id"])
     return citation
 
 
@@ -308,6 +321,7 @@ def citations_delete(*, citations: Iterable[Citation]) -> int:
         count = 0
         for citation in citations:
             touched.claims.add(citation.claim_id)
+            touched.sources.add(citation.source_id)
             citation.delete()
             count += 1
     return count

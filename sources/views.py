@@ -6,6 +6,7 @@ import html
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 
+from caching.paging import cached_page
 from core.canonical import absolute
 
 from . import cite_formats, evidence, reading
@@ -60,11 +61,23 @@ def evidence_in_words(citations) -> str:
     return text + "."
 
 
+SOURCE_SORTS = {
+    "file": ("file name", ["file_name", "slug"]),
+    "title": ("title", ["title", "slug"]),
+    "claims": ("most claims", ["-claim_count", "slug"]),
+    "coverage": ("least covered", ["cited_sentence_count", "slug"]),
+}
+
+
 def source_list(request):
-    sources = list(Source.objects.public().for_list())
-    for source in sources:
-        source.coverage = coverage(source.text, [(c.start, c.end) for c in source.citations.all()])
-    return render(request, "sources/source_list.html", {"sources": sources})
+    """The sources, paged and sortable; counts and coverage are stored by the write layer, not computed here."""
+    sort = request.GET.get("sort", "file")
+    if sort not in SOURCE_SORTS:
+        sort = "file"
+    sources = Source.objects.public().for_list().order_by(*SOURCE_SORTS[sort][1])
+    page = cached_page(request, "sources", sources, 50)
+    sorts = [(name, label) for name, (label, _) in SOURCE_SORTS.items()]
+    return render(request, "sources/source_list.html", {"page": page, "sort": sort, "sorts": sorts})
 
 
 def _figure_html(figures):

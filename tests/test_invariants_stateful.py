@@ -323,6 +323,26 @@ class EditorsAtWork(RuleBasedStateMachine):
         assert stored == expected_claims()
         for own, event, placed in Claim.objects.values_list("date_lower", "event__date_lower", "timeline_date"):
             assert placed == (own or event), (own, event, placed)
+        # Each source's stored counts and coverage, over its public citations.
+        from sources.sentences import coverage
+
+        public = {pk for pk, (is_public, _) in expected_claims().items() if is_public}
+        for source in Source.objects.all():
+            spans = [
+                (c.start, c.end)
+                for c in Citation.objects.filter(source=source)
+                if c.claim_id in public and source.is_published
+            ]
+            covered = coverage(source.text, spans)
+            claims = {c.claim_id for c in Citation.objects.filter(source=source) if c.claim_id in public}
+            stored = (source.claim_count, source.citation_count, source.sentence_count, source.cited_sentence_count)
+            expected = (
+                len(claims) if source.is_published else 0,
+                len(spans),
+                len(covered.sentences),
+                len(covered.cited),
+            )
+            assert stored == expected, (source.slug, stored, expected)
         assert dict(Source.objects.values_list("pk", "origin_id")) == expected_origins()
 
     @invariant()
