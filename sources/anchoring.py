@@ -166,28 +166,41 @@ def follow(
     ``prefix`` and ``suffix`` are the context the quote was verified in (taken
     from ``old_text`` when not given). A citation follows silently only when the
     same words stand in the new text and nothing else could be meant: the quote
-    occurs exactly once in both texts, or exactly one occurrence in each text has
-    its whole context and the number of occurrences did not change (a passage
-    copied next to itself, or one of two copies removed, always asks an editor).
+    occurs exactly once in both texts and stands where the diff between the texts
+    puts the passage (or keeps part of its context), or exactly one occurrence in
+    each text has its whole context and the number of occurrences did not change.
+    A passage copied next to itself, one of two copies removed, or the passage
+    deleted and the same words written elsewhere always asks an editor.
     """
     end = start + len(quote)
     if prefix is None or suffix is None:
         prefix, suffix = context_of(old_text, start, end)
     new_starts = occurrences(new_text, quote)
     old_starts = occurrences(old_text, quote)
-    if len(new_starts) == 1 and len(old_starts) == 1:
-        return _kept(new_starts[0], quote, "the quote occurs once, as before")
+
+    def before_agrees(text: str, at: int) -> bool:
+        return text[max(0, at - len(prefix)) : at] == prefix
+
+    def after_agrees(text: str, at: int) -> bool:
+        after = at + len(quote)
+        return text[after : after + len(suffix)] == suffix
 
     def agrees(text: str, at: int) -> bool:
-        after = at + len(quote)
-        return text[max(0, at - len(prefix)) : at] == prefix and text[after : after + len(suffix)] == suffix
+        return before_agrees(text, at) and after_agrees(text, at)
+
+    mapped = map_span(old_text, new_text, start, end)
+    if len(new_starts) == 1 and len(old_starts) == 1:
+        at = new_starts[0]
+        # Once in each text is not enough by itself: the edit may have removed the passage and written the same
+        # words elsewhere. The words must still stand where the diff puts the passage, or in part of its context.
+        if mapped == (at, at + len(quote)) or before_agrees(new_text, at) or after_agrees(new_text, at):
+            return _kept(at, quote, "the quote occurs once, as before, in its place")
 
     new_agree = [at for at in new_starts if agrees(new_text, at)]
     old_agree = [at for at in old_starts if agrees(old_text, at)]
     if len(new_agree) == 1 and len(old_agree) == 1 and len(new_starts) == len(old_starts):
         return _kept(new_agree[0], quote, "the only occurrence whose context agrees")
 
-    mapped = map_span(old_text, new_text, start, end)
     if new_starts:
         if mapped is not None and mapped[0] in new_starts:
             best = mapped[0]

@@ -40,7 +40,7 @@ def recover_dependents(claim: Claim) -> Recovered:
         citation = record.instance
         try:
             with services.changing():
-                services.citation_save(citation=citation, reviewed=False if citation.needs_review else None)
+                services.citation_save(citation=citation)  # its review flag comes back as it was
         except (ValidationError, Citation.source.RelatedObjectDoesNotExist) as exc:
             messages = exc.messages if isinstance(exc, ValidationError) else ["its source no longer exists"]
             result.skipped.append(f"citation {citation_id} ({citation.quote[:60]!r}): {'; '.join(messages)}")

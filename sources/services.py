@@ -276,23 +276,18 @@ def citation_save(*, citation: Citation, reviewed: bool | None = None) -> Citati
     """Create a citation, or change it: a new quote or offset, or a move to another claim or source.
 
     The quote is anchored in its source's text (``Citation.clean``) and its
-    context recorded. ``reviewed=True`` clears the review flag (an editor checked
-    the passage); by default a citation whose passage the editor changed is
-    reviewed, and one otherwise untouched keeps its flag.
+    context recorded. The review flag changes only when told: ``reviewed=True``
+    clears it (an editor checked the passage, or the fixtures' curators did),
+    ``reviewed=False`` sets it; by default the citation keeps the flag it carries
+    (a moved, re-anchored or recovered passage is never reviewed by accident).
     """
     previous = None
     if citation.pk is not None:
-        previous = Citation.objects.filter(pk=citation.pk).values("claim_id", "source_id", "quote", "start").first()
+        previous = Citation.objects.filter(pk=citation.pk).values("claim_id", "source_id").first()
     citation.full_clean(validate_constraints=True)
     with changing() as touched:
-        retargeted = previous is None or any(
-            previous[key] != value
-            for key, value in (("source_id", citation.source_id), ("quote", citation.quote), ("start", citation.start))
-        )
-        if reviewed is True or (reviewed is None and retargeted):
-            citation.needs_review = False
-        elif reviewed is False:
-            citation.needs_review = True
+        if reviewed is not None:
+            citation.needs_review = not reviewed
         citation.verified_context(citation.source.text)
         citation.save()
         touched.claims.add(citation.claim_id)

@@ -80,3 +80,12 @@ def test_map_span_follows_words_through_a_diff():
     start = old.index("Delta")
     assert anchoring.map_span(old, new, start, start + 5) == (new.index("Delta"), new.index("Delta") + 5)
     assert anchoring.map_span(old, new, 0, 5) == (0, 5)
+
+
+def test_follow_flags_the_same_words_written_elsewhere_when_the_passage_is_gone():
+    """Found by review: the only occurrence, before and after, is not enough when the passage was rewritten."""
+    old = "Beria was arrested by Malenkov, and he was executed for treason. Nothing else happened."
+    new = "Rumour had it that he was executed in secret. Beria was arrested by Malenkov, and he was exiled for treason."
+    start = old.index("he was executed")
+    followed = anchoring.follow(old, new, "he was executed", start)
+    assert followed.outcome == anchoring.REVIEW

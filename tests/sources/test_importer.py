@@ -343,3 +343,23 @@ def test_edtf_that_cannot_be_bounded_is_a_message_naming_file_and_line(imported,
     replace_in(imported / "claims" / "main.yaml", 'date: "1953-09"', f'date: "{date}"')
     refused(imported, "main.yaml:", "claim 'first-secretary-1953': date:", "not a valid EDTF date")
     assert snapshot_db() == before
+
+
+def test_an_import_that_only_shifts_a_flagged_citation_keeps_it_flagged(fixture_folder):
+    """Found by review: the importer cleared the review flag of a citation it merely moved along its text."""
+    from sources import services
+    from tests.conftest import cite, make_claim
+
+    run(fixture_folder)
+    source = Source.objects.get(slug="source-b")
+    own = make_claim(statement="Khrushchev died in 1971.")
+    citation = cite(own, source, "He died on September 11, 1971.")
+    source.text = source.text.replace("He died on September 11, 1971.", "He died on 11 September 1971.")
+    services.source_save(source=source)
+    citation.refresh_from_db()
+    assert citation.needs_review and citation.quote == "He died on 11 September 1971."
+    (fixture_folder / "seeds" / "b.txt").write_text("Preface. " + source.text, encoding="utf-8")
+    output = run(fixture_folder)
+    citation.refresh_from_db()
+    assert citation.needs_review, output
+    assert "Preface. " + source.text == Source.objects.get(slug="source-b").text

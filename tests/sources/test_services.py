@@ -293,3 +293,25 @@ def test_the_typo_fix_that_answered_a_500_now_flags_the_passage(admin_client, re
     claim = changed.first().claim
     page = admin_client.get(claim.get_absolute_url()).content.decode()
     assert "Under review" in page
+
+
+def test_a_flagged_passage_stays_flagged_when_it_only_moves_or_comes_back(source, other_source):
+    """Found by review: moving a flagged citation (an import shifting offsets, a recovery from history) reviewed
+    it by accident, and its claim counted as corroborated on words nobody had checked."""
+    claim = make_claim(statement="Khrushchev fell in 1964.")
+    flagged = cite(claim, source, "Khrushchev fell in 1964.")
+    cite(claim, other_source, "Khrushchev fell in 1964")
+    source.text = TEXT.replace("fell in 1964", "fell in October 1964")
+    services.source_save(source=source)
+    flagged.refresh_from_db()
+    assert flagged.needs_review and status(claim) == "single-source"
+    # The text shifts again, before an editor has looked: still under review.
+    source.text = "Preface. " + source.text
+    services.source_save(source=source)
+    flagged.refresh_from_db()
+    assert flagged.needs_review and status(claim) == "single-source"
+    # Deleted, then recovered from its history: still under review.
+    record = flagged.history.latest()
+    services.citation_delete(citation=flagged)
+    services.citation_save(citation=record.instance)
+    assert Citation.objects.get(pk=record.id).needs_review and status(claim) == "single-source"
