@@ -19,7 +19,7 @@ class CountedPaginator(Paginator):
         return self._given_count
 
 
-def cached_page(request, name: str, queryset, per_page: int, params: str = ""):
+def cached_page(request, name: str, queryset, per_page: int, params: str = "", store: bool = True):
     """The requested page of ``queryset``, its total counted once per content version and ``params``."""
-    total = cached(request, f"count:{name}", params, queryset.count)
+    total = cached(request, f"count:{name}", params, queryset.count, store=store)
     return CountedPaginator(queryset, per_page, total).get_page(request.GET.get("page"))

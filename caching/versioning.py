@@ -76,8 +76,14 @@ def _key(version: str, name: str, params: str) -> str:
     return f"kb:{version}:{name}:{digest}"
 
 
-def cached(request, name: str, params: str, compute, timeout: int | None = None):
-    """``compute()``'s value for this content version, computed once per version and ``params``."""
+def cached(request, name: str, params: str, compute, timeout: int | None = None, store: bool = True):
+    """``compute()``'s value for this content version, computed once per version and ``params``.
+
+    ``store=False`` computes without reading or writing the cache: for a request with errors, whose (empty)
+    result must never stand in for the valid page's under the same ``params``.
+    """
+    if not store:
+        return compute()
     key = _key(request_version(request), name, params)
     value = cache.get(key)
     if value is None:
@@ -172,8 +178,9 @@ class PageCacheMiddleware:
             and request.method == "GET"
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
             and not request.path.startswith(UNCACHED_PREFIXES)
-            # Never a page answering someone's search: a cache hit would tell a visitor what others searched for.
-            and "q" not in request.GET
+            # Only the parameters pages read: a flood of made-up ones (?x=1, ?x=2, ...) cannot fill the cache and
+            # push real pages out. Never a search (q): a cache hit would tell a visitor what others searched for.
+            and set(request.GET) <= settings.KB_PAGE_CACHE_PARAMS
         )
 
     def __call__(self, request):

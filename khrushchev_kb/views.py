@@ -35,7 +35,8 @@ def home(request):
         filters.errors.append(f"“{raw_year[:20]}” is not a year: use a year such as 1964, or “undated”.")
     claims = filters.apply(Claim.objects.public())
     key = filters.querystring()
-    counts = cached(request, "timeline-counts", key, lambda: tl.counts(claims))
+    store = not filters.errors  # a refused request's empty figures never reach the cache
+    counts = cached(request, "timeline-counts", key, lambda: tl.counts(claims), store=store)
     context = {
         "filters": filters,
         # The list and CSV links keep every filter of the view, the year included.
@@ -52,7 +53,9 @@ def home(request):
         )
         return render(request, "timeline_year.html", context)
 
-    chart, sections = cached(request, "timeline-overview", key, lambda: _overview(request, claims, filters, counts))
+    chart, sections = cached(
+        request, "timeline-overview", key, lambda: _overview(request, claims, filters, counts), store=store
+    )
     context.update({"chart": chart, "sections": mark_safe(sections)})  # noqa: S308 - rendered by the template engine
     return render(request, "timeline.html", context, status=400 if filters.errors else 200)
 

@@ -40,8 +40,9 @@ def claim_list(request):
         sort = "date"
     claims = filters.apply(Claim.objects.public())
     key = filters.querystring()
-    page = cached_page(request, "claims", claims.for_list().order_by(*SORTS[sort][1]), PER_PAGE, key)
-    facets = cached(request, "claim-facets", key, lambda: facet_counts(claims, filters))
+    store = not filters.errors  # a refused request's empty figures never reach the cache
+    page = cached_page(request, "claims", claims.for_list().order_by(*SORTS[sort][1]), PER_PAGE, key, store=store)
+    facets = cached(request, "claim-facets", key, lambda: facet_counts(claims, filters), store=store)
     return render(
         request,
         "search/claim_list.html",

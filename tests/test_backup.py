@@ -234,3 +234,42 @@ def test_a_backup_reads_each_table_in_bulk_not_row_by_row(full_kb, tmp_path):
         claim.people.add(person)
         claim.tags.add("more")
     assert queries() == before
+
+
+def test_derived_values_are_recomputed_on_restore_not_trusted(full_kb, tmp_path):
+    """Found by review: a backup from an older schema restored every claim's timeline date as NULL."""
+    import hashlib
+
+    first, old = tmp_path / "kb.zip", tmp_path / "old.zip"
+    call_command("backup_kb", str(first), stdout=io.StringIO())
+    manifest = json.loads(zipfile.ZipFile(first).read("manifest.json"))
+
+    def strip_derived(name, data):
+        if name != "data.jsonl":
+            return data
+        out = []
+        for line in data.decode().splitlines():
+            row = json.loads(line)
+            if row["model"] in ("sources.claim", "sources.source"):
+                for field in ("timeline_date", "is_public", "status", "claim_count", "citation_count"):
+                    row["fields"].pop(field, None)
+            out.append(json.dumps(row))
+        return ("\n".join(out) + "\n").encode()
+
+    rewrite(first, tmp_path / "stripped.zip", strip_derived)
+    payload = members(tmp_path / "stripped.zip")["data.jsonl"]
+    manifest["sha256"]["data.jsonl"] = hashlib.sha256(payload).hexdigest()
+    rewrite(tmp_path / "stripped.zip", old, lambda n, d: json.dumps(manifest).encode() if n == "manifest.json" else d)
+    result = run_django(
+        f"""
+        from django.core.management import call_command
+        call_command("restore_kb", {str(old)!r})
+        from sources.models import Claim, Source
+        claim = Claim.objects.get(key="ousted-1964")
+        print("RESULT", claim.timeline_date, claim.is_public, claim.status, Source.objects.get(slug="source-a").claim_count)
+        """,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'new.sqlite3'}",
+        DJANGO_MEDIA_ROOT=str(tmp_path / "media"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "RESULT 1964-01-01 True corroborated 3" in result.stdout, result.stdout

@@ -176,3 +176,24 @@ def test_searches_are_never_served_from_the_page_cache(fixture_folder):
         Client().get(url)
         response = Client().get(url)
         assert response.status_code == 200 and "X-KB-Cache" not in response, url
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["/claims/?sort=zz", "/?year=zz", "/claims/?year=zz", "/?person=nobody"])
+def test_a_refused_request_never_caches_its_empty_figures_for_the_valid_page(fixture_folder, bad):
+    """Found by review: ?sort=zz cached "0 claims" under the key of /claims/, for every visitor."""
+    call_command("import_fixtures", str(fixture_folder), stdout=StringIO())
+    good = bad.split("?")[0]
+    for _ in range(3):
+        assert Client().get(bad).status_code == 400
+    page = Client().get(good).content.decode()
+    assert ("4 claims from the sources" if good == "/" else '<p class="result-count">4 claims') in page
+
+
+@pytest.mark.django_db
+def test_made_up_parameters_are_answered_without_the_page_cache(fixture_folder):
+    call_command("import_fixtures", str(fixture_folder), stdout=StringIO())
+    for n in range(3):
+        assert "X-KB-Cache" not in Client().get(f"/sources/?x={n}")
+    Client().get("/sources/?page=1")
+    assert Client().get("/sources/?page=1")["X-KB-Cache"] == "hit"

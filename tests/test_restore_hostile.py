@@ -119,3 +119,20 @@ def test_a_malformed_manifest_is_refused_with_its_field(tmp_path, manifest, mess
 def test_a_member_the_manifest_does_not_vouch_for_is_refused(tmp_path):
     manifest = manifest_for({"data.jsonl": b""})
     refused(archive(tmp_path / "x.zip", [("data.jsonl", b""), ("media/a.png", b"x")], manifest), "does not list")
+
+
+def test_the_whole_archive_is_held_to_the_ratio_too(tmp_path, settings):
+    """Found by review: 300 members of 1 MiB of zeros each escaped the per-member check (900:1 in all)."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    members = [("data.jsonl", b"")] + [(f"media/z{i}.png", b"\0" * (60 << 10)) for i in range(40)]
+    refused(archive(tmp_path / "bombs.zip", members), "zip bomb")
+    assert not (tmp_path / "media").exists()
+
+
+def test_rows_of_models_a_backup_never_holds_are_refused(tmp_path):
+    """Found by review: a crafted archive could restore a session (a chosen key: a login) or any other model."""
+    row = b'{"model": "sessions.session", "pk": "chosenkey", "fields": {"session_data": "x", "expire_date": "2099-01-01T00:00:00Z"}}\n'
+    refused(archive(tmp_path / "s.zip", [("data.jsonl", row)]), "backups never contain")
+    from django.contrib.sessions.models import Session
+
+    assert not Session.objects.exists()

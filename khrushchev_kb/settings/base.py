@@ -169,6 +169,9 @@ else:
 KB_CACHE_SECONDS = env_int("KB_CACHE_SECONDS", 3600)
 KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 600)  # 0 turns the whole-page cache off
 KB_PAGE_MEMORY_BYTES = env_int("KB_PAGE_MEMORY_BYTES", 16 * 1024 * 1024)  # recent pages kept in each process
+# The query parameters a cached page may carry (the filters, the year, paging, sorting); any other is answered
+# without the page cache, so made-up parameters cannot flood it. Searches (q) are never cached.
+KB_PAGE_CACHE_PARAMS = frozenset({"person", "event", "tag", "source", "status", "year", "from", "to", "page", "sort"})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
