@@ -60,6 +60,7 @@ _FORMS = re.compile(
     re.ASCII,
 )
 MIN_YEAR, MAX_YEAR = 1, 9999
+_FULL_DAY = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])-([0-9]{2})", re.ASCII)
 
 
 def parse(text: str):
@@ -84,6 +85,11 @@ def _parse(text: str):
         raise invalid
     if "/" in text and all(end in ("", "..") for end in text.split("/")):
         raise InvalidEDTF(f"{text!r}: an interval needs at least one known end")
+    for year, month, day in _FULL_DAY.findall(text):  # the grammar takes 1965-02-29 and 1964-04-31 silently
+        try:
+            datetime.date(int(year), int(month), int(day))
+        except ValueError:
+            raise InvalidEDTF(f"{text!r}: {year}-{month}-{day} is not a day of the calendar") from None
     try:
         parsed = edtf.parse_edtf(text)
         lower, upper = parsed.lower_strict(), parsed.upper_strict()

@@ -16,6 +16,7 @@ See fixtures/README.md for the format.
 from __future__ import annotations
 
 import collections
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,12 +90,33 @@ class _LineLoader(yaml.SafeLoader):
         return mapping
 
 
-# Dates must stay text: a YAML 1.1 loader would turn 1964-10-14 into a date and 1956 into an int. (A copy of the
+MAX_INT_DIGITS = 18  # offsets and counts; a longer number is a mistake or an attack (int() of it is quadratic)
+
+
+def _construct_int(loader: _LineLoader, node):
+    """Plain decimal integers only: YAML 1.1's base-60 (``1:30``), hex and octal forms are never meant here."""
+    text = loader.construct_scalar(node).replace("_", "")
+    if not re.fullmatch(rf"[-+]?[0-9]{{1,{MAX_INT_DIGITS}}}", text):
+        raise _Refused(
+            f"{anchoring.shorten(text, 40)!r} is not a whole number of at most {MAX_INT_DIGITS} digits", node.start_mark
+        )
+    return int(text)
+
+
+# Dates must stay text: a YAML 1.1 loader would turn 1964-10-14 into a date and 1956 into an int; floats, base-60
+# and hex numbers are never meant either, so only short decimal integers are read as numbers. (A copy of the
 # resolvers: assigning into the inherited dict would change every SafeLoader in the process.)
 _LineLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:float", "tag:yaml.org,2002:int")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+for _first in "-+0123456789":
+    _LineLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9][0-9_]*$"), [_first])
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 @dataclass
@@ -219,6 +241,9 @@ def _read_yaml_list(path: Path, base: Path, errors: list[str]) -> list[Record]:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         errors.append(f"{rel}{line}: invalid YAML: {getattr(exc, 'problem', None) or exc}")
+        return []
+    except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as exc:  # a constructor's own error
+        errors.append(f"{rel}: unreadable YAML: {anchoring.shorten(str(exc), 200)}")
         return []
     if data is None:
         return []

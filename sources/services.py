@@ -138,7 +138,9 @@ def plan_text_change(source: Source, new_text: str, *, old_text: str | None = No
     if source.pk is None:
         return plan
     if old_text is None:
-        old_text = Source.objects.only("text").get(pk=source.pk).text
+        old_text = Source.objects.filter(pk=source.pk).values_list("text", flat=True).first()
+        if old_text is None:  # a deleted source being recovered from its history: no citations to follow yet
+            return plan
     if old_text == new_text:
         return plan
     old_sha = text_sha256(old_text)

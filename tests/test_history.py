@@ -146,3 +146,18 @@ def test_a_citation_whose_source_changed_is_not_recovered_at_the_wrong_words(edi
     assert "Not recovered: citation" in page
     assert Claim.objects.filter(pk=claim_id).exists()
     assert not Citation.objects.filter(claim_id=claim_id).exists()
+
+
+def test_a_deleted_source_is_recovered_from_its_history(editor):
+    """Found by review: recovering a deleted source raised DoesNotExist (a 500) while planning its text change."""
+    from tests.admin_forms import errors, form_data
+
+    source = Source.objects.create(slug="pamphlet", title="A pamphlet", text="Nobody cites this pamphlet yet.")
+    assert editor.post(f"/admin/sources/source/{source.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not Source.objects.filter(pk=source.pk).exists()
+    last = Source.history.filter(id=source.pk).exclude(history_type="-").latest()
+    url = f"/admin/sources/source/{source.pk}/history/{last.history_id}/"
+    response = editor.post(url, form_data(editor, url))
+    assert response.status_code == 302, errors(response)
+    recovered = Source.objects.get(pk=source.pk)
+    assert (recovered.slug, recovered.text) == ("pamphlet", "Nobody cites this pamphlet yet.")

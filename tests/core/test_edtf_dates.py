@@ -118,3 +118,14 @@ def test_every_whitelisted_form_is_bounded(text, lower, upper):
         return datetime.date.fromisoformat(value) if value else None
 
     assert edtf_dates.bounds(text) == (day(lower), day(upper))
+
+
+@pytest.mark.parametrize("text", ["1965-02-29", "1964-04-31", "1964-02-30?", "1964-10-14/1964-02-30", "0000-01-01"])
+def test_a_day_that_is_not_in_the_calendar_is_refused(text):
+    """Found by review: the grammar took 29 February 1965 and quietly bounded it as 1 March."""
+    with pytest.raises(edtf_dates.InvalidEDTF, match="is not a day of the calendar"):
+        edtf_dates.bounds(text)
+
+
+def test_a_leap_day_is_a_day():
+    assert edtf_dates.bounds("1964-02-29") == (datetime.date(1964, 2, 29), datetime.date(1964, 2, 29))

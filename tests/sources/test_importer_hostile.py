@@ -47,6 +47,33 @@ def test_deep_nesting_is_refused_not_a_recursion_error(fixture_folder):
 
 
 @pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("9" * 5000, "is not a whole number of at most 18 digits"),  # int() of it is slow, past 4,300 digits an error
+        ("!!int " + "1" * 19, "is not a whole number of at most 18 digits"),
+        ("!!int " + ":".join(["59"] * 3000), "is not a whole number"),  # YAML 1.1 base 60: quadratic big-int work
+    ],
+)
+def test_a_huge_or_base_60_number_is_refused_at_its_line(fixture_folder, number, message):
+    """Found by review: a 5,000-digit offset escaped as a ValueError traceback, and base-60 numbers cost CPU."""
+    (fixture_folder / "people.yaml").write_text(f"- slug: p\n  name: P\n  born: {number}\n", encoding="utf-8")
+    assert "people.yaml:3: invalid YAML: " in import_errors(fixture_folder)
+    assert message in import_errors(fixture_folder)
+
+
+def test_base_60_hex_and_decimal_fractions_stay_text():
+    """Only short decimal integers are numbers; the rest is text for the field's own check to judge."""
+    loaded = yaml.load("a: 1:30\nb: 0x1F\nc: 1.5\nd: 1_964\ne: 1964-10-14\n", Loader=importer._LineLoader)  # noqa: S506
+    assert {k: v for k, v in loaded.items() if k != importer.LINE} == {
+        "a": "1:30",
+        "b": "0x1F",
+        "c": "1.5",
+        "d": 1964,
+        "e": "1964-10-14",
+    }
+
+
+@pytest.mark.parametrize(
     ("file", "record", "message"),
     [
         ("people.yaml", "- slug: [a, b]\n  name: A\n", "people.yaml:1: person ['a', 'b']: slug must be text, not list"),
