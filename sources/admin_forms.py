@@ -37,7 +37,19 @@ class SourceAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["text"].required = False
+        self.fields["text"].strip = False  # a source's text is stored verbatim: offsets count every character
         self.text_change: services.TextChange | None = None  # how the citations follow a changed text
+
+    def clean_text(self):
+        """Browsers send a textarea's line breaks as CRLF: unless the stored text itself has CRs, they are LFs.
+
+        Without this, saving a source form unchanged would shift every offset after the first line.
+        """
+        text = self.cleaned_data.get("text") or ""
+        stored = self.instance.text if self.instance.pk else ""
+        if "\r\n" in text and "\r" not in stored:
+            text = text.replace("\r\n", "\n")
+        return text
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")

@@ -561,6 +561,7 @@ class _Validator:
             texts[str(slug)] = text
             derived_from = self.text(r, "source", slug, r.data, "derived_from") or None
             out.append((fields, self.str_list(r, "source", slug, r.data, "tags"), references, figures, derived_from))
+        self.refuse_files_held_under_other_slugs(out, seen)
         parents = {fields["slug"]: parent for fields, *_, parent in out}
         for fields, *_, parent in out:
             record = seen[fields["slug"]]
@@ -709,6 +710,20 @@ class _Validator:
             seen_spans.add((slug, found.start, found.end))
             out.append(ValidCitation(slug, quote, found.start, found.end))
         return out
+
+    def refuse_files_held_under_other_slugs(self, sources: list, records: dict[str, Record]):
+        """A source renamed in the admin keeps its file name: importing the file again under the old slug would
+        make a second copy of it, with the editors' citations on the first. Refused, naming the slug to use."""
+        by_file = {fields["file_name"]: fields["slug"] for fields, *_ in sources}
+        held = Source.objects.filter(file_name__in=list(by_file)).exclude(slug__in=list(by_file.values()))
+        for file_name, slug in held.values_list("file_name", "slug"):
+            self.error(
+                records[by_file[file_name]],
+                "source",
+                by_file[file_name],
+                f"the database already holds {file_name!r} as source {slug!r} (renamed or added in the admin); "
+                f"give the fixture that slug, or rename one of them, so the import does not make a second copy",
+            )
 
     def reanchor_foreign_citations(self, texts: dict[str, str], fixture_keys: set[str]):
         """Citations made outside the fixtures follow a source text that the import changes (never silently

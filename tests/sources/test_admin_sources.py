@@ -77,6 +77,28 @@ def test_text_edit_reanchors_every_citation(admin_client, kb):
         assert source.text[citation.start : citation.end] == citation.quote
 
 
+def test_saving_a_source_unchanged_from_a_browser_changes_nothing(admin_client, kb):
+    """Found by review: the form stripped the text's edges and kept the browser's CRLFs, moving every offset."""
+    source = Source.objects.get(slug="source-b")
+    source.text = "\n  " + source.text + "\n\n"  # a text that starts and ends with white space, as files do
+    source.save()
+    before = {c.pk: (c.start, c.end, c.needs_review) for c in Citation.objects.filter(source=source)}
+    as_sent = source.text.replace("\n", "\r\n")  # what a browser posts for a textarea
+    response = admin_client.post(f"/admin/sources/source/{source.pk}/change/", source_form(source, text=as_sent))
+    assert response.status_code == 302, form_errors(response)
+    stored = Source.objects.get(pk=source.pk).text
+    assert stored == source.text
+    assert {c.pk: (c.start, c.end, c.needs_review) for c in Citation.objects.filter(source=source)} == before
+
+
+def test_a_pasted_text_is_stored_with_plain_line_breaks_and_an_uploaded_one_verbatim(admin_client):
+    admin_client.post("/admin/sources/source/add/", source_form(text="One.\r\nTwo.\r\n"))
+    assert Source.objects.get(slug="a-new-source").text == "One.\nTwo.\n"
+    upload = SimpleUploadedFile("crlf.txt", b"One.\r\nTwo.\r\n", content_type="text/plain")
+    admin_client.post("/admin/sources/source/add/", source_form(slug="crlf", upload=upload))
+    assert Source.objects.get(slug="crlf").text == "One.\r\nTwo.\r\n"
+
+
 def test_a_corrected_typo_inside_a_quote_moves_the_citation_to_the_new_words(admin_client, kb):
     source = Source.objects.get(slug="source-b")
     new_text = source.text.replace("by the Presidium", "by the Presidium of the party")

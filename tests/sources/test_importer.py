@@ -363,3 +363,10 @@ def test_an_import_that_only_shifts_a_flagged_citation_keeps_it_flagged(fixture_
     citation.refresh_from_db()
     assert citation.needs_review, output
     assert "Preface. " + source.text == Source.objects.get(slug="source-b").text
+
+
+def test_a_source_renamed_in_the_admin_is_not_imported_again_as_a_copy(imported):
+    """Found by review: after an editor renamed source-a, the next import made a second source from the same file."""
+    Source.objects.filter(slug="source-a").update(slug="source-a-renamed")
+    refused(imported, "the database already holds 'a.txt' as source 'source-a-renamed'")
+    assert Source.objects.count() == 2
