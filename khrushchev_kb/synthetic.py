@@ -30,8 +30,8 @@ from core import period
 from events.models import Event
 from people.models import Person
 from search import engine as search
-from sources import anchoring, evidence
-from sources.models import Citation, Claim, Conflict, Source, text_sha256
+from sources import anchoring, evidence, services
+from sources.models import Citation, Claim, Conflict, Position, Source, text_sha256
 
 TAG = "synthetic"
 PREFIX = "synthetic-"
@@ -555,12 +555,46 @@ def _remove(seed: int | None) -> dict[str, int]:
         )
     people = Person.objects.filter(slug__startswith=start)
     events = Event.objects.filter(slug__startswith=start)
-    with _search_index_deferred():
-        counts = _delete_rows(start, claims, sources, people, events)
+    _refuse_real_rows_pointing_at(start, claims, people, events)
+    with services.changing() as touched:
+        # Real claims lose their conflicts with synthetic ones, and real sources the synthetic claims' citations:
+        # their statuses and figures are refreshed once the rows are gone.
+        touched.claims.update(
+            Conflict.objects.filter(to_claim__in=claims)
+            .exclude(from_claim__in=claims)
+            .values_list("from_claim", flat=True)
+        )
+        touched.sources.update(
+            Citation.objects.filter(claim__in=claims).exclude(source__in=sources).values_list("source_id", flat=True)
+        )
+        with _search_index_deferred():
+            counts = _delete_rows(start, claims, sources, people, events)
     # The tags the run created, once nothing uses them (a theme tag real data uses stays).
     Tag.objects.filter(slug__in=[TAG, *THEMES], taggit_taggeditem_items__isnull=True).delete()
     caching.bump()
     return counts
+
+
+def _refuse_real_rows_pointing_at(start, claims, people, events) -> None:
+    """Removing synthetic rows must not change real ones silently: a real claim dated by a synthetic event, or
+    naming a synthetic person, is the editors' work; they decide first. (Conflicts are simply dropped.)"""
+    real = Claim.objects.exclude(key__startswith=start)
+    found = [
+        (real.filter(event__in=events), "real claim(s) belong to synthetic events"),
+        (real.filter(people__in=people), "real claim(s) name synthetic people"),
+        (
+            Event.objects.exclude(slug__startswith=start).filter(people__in=people),
+            "real event(s) name synthetic people",
+        ),
+        (Position.objects.filter(claims__in=claims), "position(s) rest on synthetic claims"),
+    ]
+    problems = []
+    for queryset, what in found:
+        first = queryset.order_by("pk").first()
+        if first is not None:
+            problems.append(f"{queryset.distinct().count()} {what} (e.g. {first})")
+    if problems:
+        raise ValueError("nothing was removed: " + "; ".join(problems) + "; change or delete them first")
 
 
 def _delete_rows(start, claims, sources, people, events) -> dict[str, int]:

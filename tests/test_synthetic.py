@@ -92,6 +92,44 @@ def test_remove_refuses_when_real_claims_cite_synthetic_sources(fixture_folder):
     assert Claim.objects.filter(key__startswith="synthetic-").count() == 200
 
 
+def test_remove_refreshes_real_claims_that_conflicted_with_synthetic_ones(kb):
+    """Found by review: a real claim stayed 'contested' after the synthetic claim it conflicted with was removed."""
+    from sources import services
+
+    call_command("generate_synthetic", "--claims", "50", "--seed", "1", stdout=StringIO())
+    real = Claim.objects.get(key="stalin-death-announced")
+    services.conflict_save(
+        conflict=Conflict(from_claim=real, to_claim=Claim.objects.filter(key__startswith="synthetic-").first(), note="x")
+    )
+    real.refresh_from_db()
+    assert real.status == "contested"
+    call_command("generate_synthetic", "--remove", stdout=StringIO())
+    real.refresh_from_db()
+    assert real.status == "single-source"
+
+
+@pytest.mark.parametrize("link", ["event", "person", "event person"])
+def test_remove_refuses_while_real_rows_use_synthetic_events_or_people(kb, link):
+    call_command("generate_synthetic", "--claims", "50", "--seed", "1", stdout=StringIO())
+    real = Claim.objects.get(key="stalin-death-announced")
+    if link == "event":
+        real.event = Event.objects.filter(slug__startswith="synthetic-").first()
+        real.save()
+        message = "real claim.s. belong to synthetic events"
+    elif link == "person":
+        real.people.add(Person.objects.filter(slug__startswith="synthetic-").first())
+        message = "real claim.s. name synthetic people"
+    else:
+        Event.objects.exclude(slug__startswith="synthetic-").first().people.add(
+            Person.objects.filter(slug__startswith="synthetic-").first()
+        )
+        message = "real event.s. name synthetic people"
+    before = snapshot_db()
+    with pytest.raises(CommandError, match=message):
+        call_command("generate_synthetic", "--remove", stdout=StringIO())
+    assert snapshot_db() == before
+
+
 @pytest.mark.django_db(transaction=True)
 def test_vacuum_really_runs_after_the_bulk_load_on_postgresql():
     """Issue 13: VACUUM was claimed but could never run (both callers were inside transaction.atomic)."""
