@@ -5,7 +5,7 @@ and a refused request never reaches the cache or a view.
 """
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
 
 
 class RejectNulMiddleware:
@@ -26,6 +26,29 @@ class RejectNulMiddleware:
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
             return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class ReadOnlySiteMiddleware:
+    """Outside the admin the site is read-only: GET and HEAD only.
+
+    Other methods get 405 with ``Allow: GET, HEAD`` (OPTIONS: 204 with the same
+    header) before any view runs, instead of views rendering pages for TRACE or
+    POST and scanners filling the logs with CSRF failures.
+    """
+
+    SAFE = ("GET", "HEAD")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in self.SAFE or request.path.startswith(settings.KB_WRITABLE_PATHS):
+            return self.get_response(request)
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Allow"] = ", ".join(self.SAFE)
+            return response
+        return HttpResponseNotAllowed(self.SAFE)
 
 
 class PermissionsPolicyMiddleware:

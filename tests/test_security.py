@@ -130,3 +130,36 @@ def test_an_editor_may_send_a_large_text_but_not_an_unbounded_one(admin_client, 
     assert ok.status_code == 200  # the form answers (a slug is missing), it was read
     too_big = admin_client.post("/admin/sources/source/add/", {"title": "x", "text": "y" * (4 * 1024 * 1024)})
     assert too_big.status_code == 413
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "TRACE"])
+def test_public_pages_answer_only_get_and_head(client, kb, method):
+    """Found by review: TRACE and OPTIONS rendered whole pages; POST reached views only to fail the CSRF check."""
+    for url in ("/", "/claims/", "/search/?q=ousted", "/export/claims.csv", "/sources/source-a/"):
+        response = client.generic(method, url)
+        assert response.status_code == 405, (method, url)
+        assert response["Allow"] == "GET, HEAD"
+
+
+def test_options_names_the_methods_and_the_admin_still_takes_posts(client, kb):
+    response = client.options("/claims/")
+    assert (response.status_code, response["Allow"], response.content) == (204, "GET, HEAD", b"")
+    assert client.post("/admin/login/", {"username": "x", "password": "y"}).status_code == 200  # the form again
+
+
+def test_made_up_host_headers_are_refused_without_an_error_in_the_log():
+    """Scanners' made-up Host headers are answered 400 without an ERROR and a traceback each in the log.
+
+    In another process: pytest attaches its own capture handlers to every logger, so only the site's own
+    logging configuration, as a server runs it, can show what reaches the console."""
+    from tests.processes import run_django
+
+    result = run_django(
+        """
+        from django.test import Client
+        print("STATUS", Client().get("/", HTTP_HOST="evil.example").status_code)
+        """,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+    )
+    assert "STATUS 400" in result.stdout, result.stderr
+    assert "Invalid HTTP_HOST" not in result.stderr and "Traceback" not in result.stderr

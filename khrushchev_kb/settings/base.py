@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "khrushchev_kb.middleware.PermissionsPolicyMiddleware",
     "khrushchev_kb.middleware.RejectNulMiddleware",
+    "khrushchev_kb.middleware.ReadOnlySiteMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Public pages for visitors without a session: answered from the cache, skipping everything below.
     "caching.versioning.PageCacheMiddleware",
@@ -277,6 +278,13 @@ PERMISSIONS_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {"console": {"class": "logging.StreamHandler"}, "null": {"class": "logging.NullHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
+    # Every scanner on the internet sends made-up Host headers: each is answered 400, and logging each one as an
+    # ERROR would drown the real errors (Django's documentation suggests exactly this). A wrong ALLOWED_HOSTS
+    # still shows at once: every visitor gets a 400.
+    "loggers": {"django.security.DisallowedHost": {"handlers": ["null"], "propagate": False}},
 }
+
+# The only paths that accept methods other than GET and HEAD (ReadOnlySiteMiddleware): the admin and its login.
+KB_WRITABLE_PATHS = ("/admin/",)
