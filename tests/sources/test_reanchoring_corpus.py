@@ -13,10 +13,12 @@ the truth: where its passage now stands, or that the edit changed or removed it.
 * a citation whose passage is intact is never refused.
 
 Measured on the five seed texts and their 518 citations (after the second curation
-pass), 550 edits (seed 13), 56,980 citation decisions (2026-11-30): **silent wrong
-anchors 0**; kept silently 56,092 (98.4 %), flagged for review 599 (1.1 %), refused
-289 (0.5 %). Of the flagged, 357 had their passage changed by the edit and 242 were
-intact passages whose context changed or that gained a copy (the cautious side).
+pass), 550 edits (seed 13, ``KB_CORPUS_EDITS=110``), 56,980 citation decisions
+(2026-11-30): **silent wrong anchors 0**; kept silently 56,089 (98.4 %), flagged for
+review 602 (1.1 %), refused 289 (0.5 %). Of the flagged, 357 had their passage changed
+by the edit and 245 were intact passages whose context changed or that gained a copy
+(the cautious side). That full run takes about 4 minutes on two cores, so the suite
+runs the first 40 edits of each text (200 edits, about 20,000 decisions) by default.
 Every refusal was a passage the edit had changed or deleted. A naive re-anchorer
 (the first exact match, kept silently) makes silent wrong anchors on this corpus:
 the test fails for it.
@@ -32,6 +34,7 @@ whole sentences only.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from collections import Counter
@@ -46,7 +49,7 @@ from sources.importer import load_fixtures, validate
 pytestmark = pytest.mark.django_db
 
 SEED = 13
-EDITS_PER_SOURCE = 110
+EDITS_PER_SOURCE = int(os.environ.get("KB_CORPUS_EDITS", "40"))  # 110 for the full corpus measured above
 FILLERS = [
     "In the original edition this paragraph was longer.",
     "Khrushchev",
@@ -191,6 +194,6 @@ def test_no_silent_wrong_anchor_in_a_corpus_of_edits_of_the_real_texts():
     total = sum(outcomes[k] for k in (anchoring.KEPT, anchoring.REVIEW, anchoring.REFUSED))
     summary = f"{edits} edits, {total} decisions, {dict(outcomes)}"
     print(summary)
-    assert edits >= 500, summary
+    assert edits >= 5 * EDITS_PER_SOURCE, summary
     assert wrong == [], f"{len(wrong)} silent wrong anchors, first {wrong[:3]} ({summary})"
     assert outcomes[anchoring.KEPT] > 0.9 * total and outcomes[anchoring.REVIEW] > 0 and outcomes[anchoring.REFUSED] > 0
