@@ -35,17 +35,31 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
 
 
 def pages() -> dict[str, str]:
+    """Every page type a reader reaches: each list (and its sortings that read other indexes), each detail page."""
     from sources.models import Claim
 
     claim = Claim.objects.get(key=os.environ.get("BENCH_CLAIM", "a-beria-led-kgb-in-1953"))
     return {
         "/": "/",
+        "/?year=1956": "/?year=1956",
         "/claims/": "/claims/",
+        "/claims/?year=1956": "/claims/?year=1956",
+        "/claims/?sort=status": "/claims/?sort=status",
+        "/claims/?person=…": "/claims/?person=nikita-khrushchev",
         "a claim": claim.get_absolute_url(),
-        "a source": "/sources/dailyhistory-rise-and-fall/",
+        "/people/": "/people/",
+        "/people/?sort=born": "/people/?sort=born",
         "a person": "/people/nikita-khrushchev/",
+        "/events/": "/events/",
+        "/events/?sort=title": "/events/?sort=title",
         "an event": "/events/ouster-1964/",
+        "/sources/": "/sources/",
+        "/sources/?sort=coverage": "/sources/?sort=coverage",
+        "a source": "/sources/dailyhistory-rise-and-fall/",
+        "/tags/": "/tags/",
+        "a tag": "/tags/succession/",
         "/disputes/": "/disputes/",
+        "/about/": "/about/",
         "/search/": "/search/?q=secret+speech",
     }
 

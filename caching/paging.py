@@ -1,11 +1,14 @@
 """A paginator whose total is given (usually from the cache) instead of counted on every request.
 
 Counting the rows a filter matches costs in proportion to the data; the total
-changes only with the content, so pages cache it per content version.
+changes only with what the page depends on, so pages cache it under their tags.
 """
+
+from collections.abc import Iterable
 
 from django.core.paginator import Paginator
 
+from . import tags as T
 from .versioning import cached
 
 
@@ -19,7 +22,15 @@ class CountedPaginator(Paginator):
         return self._given_count
 
 
-def cached_page(request, name: str, queryset, per_page: int, params: str = "", store: bool = True):
-    """The requested page of ``queryset``, its total counted once per content version and ``params``."""
-    total = cached(request, f"count:{name}", params, queryset.count, store=store)
+def cached_page(
+    request,
+    name: str,
+    queryset,
+    per_page: int,
+    params: str = "",
+    store: bool = True,
+    tags: Iterable[str] = (T.ANY,),
+):
+    """The requested page of ``queryset``, its total counted once while ``tags`` stay unchanged, per ``params``."""
+    total = cached(request, f"count:{name}", params, queryset.count, store=store, tags=tags)
     return CountedPaginator(queryset, per_page, total).get_page(request.GET.get("page"))

@@ -1,90 +1,130 @@
-"""Caching that stays correct across processes: every key carries the content version.
+"""Caching that stays correct across processes: every cached value carries the versions of what it shows.
 
-The content version (``caching.models.ContentVersion``) is a token in the
-database, replaced in the same transaction as every content change (the
-receivers below, plus an explicit ``bump()`` after bulk writes that send no
-signals). Each request reads it once (one primary-key query), and every cached
-page or fragment is keyed on it, so:
+Each cache tag (``caching/tags.py``: a claim, a person, a year, "the catalog",
+...) has a version in the database (``caching.models.CacheTag``), replaced in
+the same transaction as every write that changes what the tag names. A cached
+page or fragment stores the versions of its tags; it is fresh while they are
+unchanged. So:
 
 * a change made anywhere (another gunicorn worker, the admin, a management
-  command) is seen by the next request of every process: its old keys are
-  simply never asked for again;
-* the cache backend needs no invalidation protocol: Django's Redis backend when
-  ``REDIS_URL`` is set (shared by all workers), the per-process memory cache
-  otherwise; both are correct, Redis only saves recomputation.
+  command) is seen by the next request of every process, whatever the cache
+  backend: no invalidation message is ever sent, old entries just stop matching;
+* a change invalidates only what depends on it: a typo fixed in one claim
+  rebuilds the pages that show that claim, not the site (the writes' side,
+  which tags a write touches, is ``sources/invalidation.py``).
 
-What is cached: whole public pages for visitors without a session
-(``PageCacheMiddleware``), and the aggregates that cost in proportion to the
-data (per-year counts, list totals, filter choices) through ``cached()``, which
-keeps pages fast even when the page cache misses (a new query string).
+Reading the versions costs one query per request (the tags a page names are
+known from its address, before any row is read). Writes that bypass the model
+signals (bulk loads, restores) call ``bump()``, which replaces ``ALL``, part of
+every stamp.
+
+Whole public pages are cached by ``caching/pages.py``, which also serves a page
+a few seconds stale while one request rebuilds it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, router
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpResponse
 from django.utils import timezone
 
 from core.content import CONTENT_APPS
 
-UNCACHED_PREFIXES = ("/admin/", "/export/", "/static/", "/media/", "/healthz")
-NO_VERSION = "none"
-VERSION_SQL = "SELECT token FROM caching_contentversion WHERE id = 1"
+from . import tags as T
+
+# --------------------------------------------------------------------------- reading versions
+
+ABSENT = "0"  # a tag no write has replaced yet
 
 
-def current_version() -> str:
-    """Read where the page's data is read (the replica, if one is routed): a replica applies the token and
-    the content of a transaction together, so a lagging replica gives an old token with old data, never a
-    new token with old data."""
-    from .models import ContentVersion
+def read_versions(tags: Iterable[str], database: str | None = None) -> dict[str, str]:
+    """The current version of each tag, in one query (``ABSENT`` for a tag never replaced).
 
-    # A plain cursor: this runs on every page request, cached or not, and the ORM would double its cost.
-    database = router.db_for_read(ContentVersion)
-    with connections[database].cursor() as cursor:
-        cursor.execute(VERSION_SQL)
-        row = cursor.fetchone()
-    return row[0] if row else NO_VERSION
+    Read where the data is read (the replica, if one is routed): a replica
+    applies the versions and the content of a transaction together, so a
+    lagging replica gives old versions with old data, never new versions with
+    old data, and replica lag never pins a stale page.
+    """
+    from .models import CacheTag
 
-
-def bump(using: str = "default") -> None:
-    """Replace the content version: call after writes that send no model signals (bulk_create, raw SQL)."""
-    from .models import ContentVersion, new_token
-
-    rows = ContentVersion.objects.using(using).filter(pk=1).update(token=new_token(), changed_at=timezone.now())
-    if not rows:
-        ContentVersion.objects.using(using).get_or_create(pk=1)
-
-
-def request_version(request) -> str:
-    """The content version for this request, read once."""
-    version = getattr(request, "kb_version", None)
-    if version is None:
-        version = request.kb_version = current_version()
-    return version
+    wanted = sorted(set(tags))
+    database = database or router.db_for_read(CacheTag)
+    found: dict[str, str] = {}
+    with connections[database].cursor() as cursor:  # a plain cursor: this runs on every page request
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT tag, token FROM caching_cachetag WHERE tag IN ({marks})", chunk)  # noqa: S608
+            found.update(cursor.fetchall())
+    return {tag: found.get(tag, ABSENT) for tag in wanted}
 
 
-def _key(version: str, name: str, params: str) -> str:
+def request_versions(request, tags: Iterable[str]) -> dict[str, str]:
+    """The versions of ``tags`` as this request first read them (read once per request, the missing in one query)."""
+    known = getattr(request, "kb_versions", None)
+    if known is None:
+        known = request.kb_versions = {}
+    missing = [tag for tag in {*tags, T.ALL} if tag not in known]
+    if missing:
+        known.update(read_versions(missing))
+    return known
+
+
+def stamp(versions: dict[str, str], tags: Iterable[str]) -> str:
+    """One short string for the versions of ``tags`` (and ``ALL``): equal stamps, same content."""
+    text = "|".join(f"{tag}={versions[tag]}" for tag in sorted({*tags, T.ALL}))
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def depends_on(request, *tags: str) -> None:
+    """Declare what the page being rendered shows; call it before reading any of that data.
+
+    The page cache stores the page with these tags' versions as read here, so
+    a write that commits while the page renders makes it stale at once rather
+    than pinning its old data under the new versions.
+    """
+    declared = getattr(request, "kb_page_tags", None)
+    if declared is None:
+        declared = request.kb_page_tags = set()
+    declared.update(tags)
+    request_versions(request, [*tags, T.REMOVALS])
+
+
+def current_version(tag: str = T.ANY) -> str:
+    """One tag's version, read now (for caches outside a request, such as the search's name list)."""
+    return stamp(read_versions([tag, T.ALL]), [tag])
+
+
+def _key(name: str, params: str, version: str) -> str:
     digest = hashlib.sha1(params.encode("utf-8"), usedforsecurity=False).hexdigest()
-    return f"kb:{version}:{name}:{digest}"
+    return f"kb:{name}:{digest}:{version}"
 
 
-def cached(request, name: str, params: str, compute, timeout: int | None = None, store: bool = True):
-    """``compute()``'s value for this content version, computed once per version and ``params``.
+def cached(
+    request,
+    name: str,
+    params: str,
+    compute: Callable,
+    timeout: int | None = None,
+    store: bool = True,
+    tags: Iterable[str] = (T.ANY,),
+):
+    """``compute()``'s value while the versions of ``tags`` stay as they are, per ``params``.
 
     ``store=False`` computes without reading or writing the cache: for a request with errors, whose (empty)
     result must never stand in for the valid page's under the same ``params``.
     """
     if not store:
         return compute()
-    key = _key(request_version(request), name, params)
+    tags = tuple(tags)
+    key = _key(name, params, stamp(request_versions(request, tags), tags))
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -92,7 +132,93 @@ def cached(request, name: str, params: str, compute, timeout: int | None = None,
     return value
 
 
-# --------------------------------------------------------------------------- invalidation
+def cached_many(request, name: str, items: dict[str, Iterable[str]], compute_missing: Callable) -> dict:
+    """``cached`` for many values at once: ``items`` maps each value's params to its tags; the values not in
+    the cache are computed together by ``compute_missing(list of params)`` (a dict by params)."""
+    versions = request_versions(request, [tag for item_tags in items.values() for tag in item_tags])
+    keys = {params: _key(name, params, stamp(versions, item_tags)) for params, item_tags in items.items()}
+    found = cache.get_many(list(keys.values()))
+    values = {params: found[key] for params, key in keys.items() if key in found}
+    missing = [params for params in items if params not in values]
+    if missing:
+        computed = compute_missing(missing)
+        cache.set_many({keys[params]: computed[params] for params in missing}, settings.KB_CACHE_SECONDS)
+        values.update(computed)
+    return values
+
+
+# --------------------------------------------------------------------------- replacing versions
+
+
+class _Pending(threading.local):
+    def __init__(self):
+        self.depth = 0
+        self.tags: set[str] = set()
+        self.objects: dict[str, set] = {}  # kind: ids, turned into tags by the resolvers at the end
+
+
+_pending = _Pending()
+
+# kind -> function(ids) -> tags, registered by the apps that know what their objects are shown on
+# (``sources/invalidation.py``); run once at the end of a batch, with the data as the batch left it.
+resolvers: dict[str, Callable[[set], set[str]]] = {}
+
+
+def invalidate(*tags: str, **objects: Iterable) -> None:
+    """Mark ``tags`` (and the tags of ``objects``: kind=ids) changed by the current write.
+
+    Inside ``one_bump`` the versions are replaced once, at the end of the
+    block; otherwise at once. Either way in the writer's transaction.
+    """
+    _pending.tags.update(tags)
+    for kind, ids in objects.items():
+        if ids:
+            _pending.objects.setdefault(kind, set()).update(ids)
+    if not _pending.depth:
+        _flush()
+
+
+def bump(using: str = "default") -> None:
+    """Invalidate everything: after writes that send no model signals (bulk_create, raw SQL, a restore)."""
+    _replace({T.ALL, T.ANY, T.REMOVALS}, using)
+
+
+@contextmanager
+def one_bump(using: str = "default"):
+    """Inside this block (a batch of writes in one transaction), the versions its writes touch are replaced
+    once, at the end, each tag once: an import of thousands of rows otherwise wrote them thousands of times."""
+    _pending.depth += 1
+    try:
+        yield
+        if _pending.depth == 1:
+            _flush(using)
+    finally:
+        _pending.depth -= 1
+        if not _pending.depth:  # a block that raised: its transaction is rolled back anyway
+            _pending.tags, _pending.objects = set(), {}
+
+
+def _flush(using: str = "default") -> None:
+    tags, objects = _pending.tags, _pending.objects
+    _pending.tags, _pending.objects = set(), {}
+    if T.ALL not in tags:  # everything is invalidated anyway: no need to find what shows each object
+        for kind, ids in objects.items():
+            tags |= resolvers[kind](ids)
+    if tags:
+        _replace(tags | {T.ANY}, using)
+
+
+def _replace(tags: set[str], using: str) -> None:
+    from .models import CacheTag, new_token
+
+    token, now = new_token(), timezone.now()
+    rows = [CacheTag(tag=tag[: CacheTag.MAX_LENGTH], token=token, changed_at=now) for tag in sorted(tags)]
+    CacheTag.objects.using(using).bulk_create(
+        rows, update_conflicts=True, unique_fields=["tag"], update_fields=["token", "changed_at"], batch_size=500
+    )
+
+
+# --------------------------------------------------------------------------- writes the apps do not describe
 
 
 def _is_content(sender) -> bool:
@@ -100,143 +226,30 @@ def _is_content(sender) -> bool:
     return (
         meta is not None
         and meta.app_label in CONTENT_APPS
-        and not hasattr(sender, "instance_type")  # simple-history's historical models: the change itself bumps
+        and not hasattr(sender, "instance_type")  # simple-history's historical models: the change itself counts
     )
 
 
-_batch = threading.local()
+# Models whose writes an app describes precisely (``register``); a write to any other content model
+# invalidates everything, so a model added later is never cached wrongly before someone describes it.
+described: set[type] = set()
 
 
-@contextmanager
-def one_bump(using: str = "default"):
-    """Inside this block (a bulk write in one transaction), content changes replace the version once, at the
-    end, and only if there was a change: an import of thousands of rows otherwise wrote it thousands of times."""
-    if getattr(_batch, "active", False):
-        yield  # nested: the outermost block replaces the version
-        return
-    _batch.active, _batch.changed = True, False
-    try:
-        yield
-    finally:
-        _batch.active = False
-    if _batch.changed:  # not reached when the block raised: its transaction is rolled back anyway
-        bump(using)
+def register(*models: type) -> None:
+    described.update(models)
 
 
-def _content_changed(using: str) -> None:
-    if getattr(_batch, "active", False):
-        _batch.changed = True
-    else:
-        bump(using)
+def _changed(sender, **kwargs):
+    if _is_content(sender) and sender not in described:
+        invalidate(T.ALL)
 
 
-def _changed(sender, using="default", **kwargs):
-    if _is_content(sender):
-        _content_changed(using)
-
-
-def _m2m_changed(sender, action, using="default", **kwargs):
-    if action.startswith("post_") and _is_content(sender):
-        _content_changed(using)
+def _m2m_changed(sender, instance, action, **kwargs):
+    if action.startswith("post_") and _is_content(type(instance)) and type(instance) not in described:
+        invalidate(T.ALL)
 
 
 def connect_signals() -> None:
     post_save.connect(_changed, dispatch_uid="kb_content_saved")
     post_delete.connect(_changed, dispatch_uid="kb_content_deleted")
     m2m_changed.connect(_m2m_changed, dispatch_uid="kb_content_m2m")
-
-
-# --------------------------------------------------------------------------- whole pages
-
-
-class PageCacheMiddleware:
-    """Serve public pages from the cache to visitors without a session.
-
-    Sits below the header-setting middleware in ``MIDDLEWARE``, so cached answers
-    get every header, and above sessions, CSRF and authentication, which a
-    cached public page needs none of. Only complete 200 answers to GET
-    without cookies are stored; anyone with a session (editors) always gets a
-    fresh page. Answers carry ``X-KB-Cache: hit`` or ``miss``.
-
-    Pages name the site by its canonical origin (``KB_BASE_URL``), never by the
-    request's Host, so one cached page is right for every visitor; the Host is
-    still checked against ``ALLOWED_HOSTS`` before anything is answered.
-
-    In front of the shared cache, each process keeps its most recent pages in
-    memory (at most ``KB_PAGE_MEMORY_BYTES``): its keys carry the content version
-    too, so it is exactly as correct, and a popular page is then served without
-    a round trip to Redis.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.recent = LocalPages(settings.KB_PAGE_MEMORY_BYTES)
-
-    def cacheable(self, request) -> bool:
-        return (
-            settings.KB_PAGE_CACHE_SECONDS > 0
-            and request.method == "GET"
-            and settings.SESSION_COOKIE_NAME not in request.COOKIES
-            and not request.path.startswith(UNCACHED_PREFIXES)
-            # Only the parameters pages read: a flood of made-up ones (?x=1, ?x=2, ...) cannot fill the cache and
-            # push real pages out. Never a search (q): a cache hit would tell a visitor what others searched for.
-            and set(request.GET) <= settings.KB_PAGE_CACHE_PARAMS
-        )
-
-    def __call__(self, request):
-        request.get_host()  # ALLOWED_HOSTS first: a disallowed Host is a 400, never a cached page
-        if not self.cacheable(request):
-            return self.get_response(request)
-        key = _key(request_version(request), "page", request.get_full_path())
-        hit = self.recent.get(key)
-        if hit is None:
-            hit = cache.get(key)
-            if hit is not None:
-                self.recent.put(key, hit)
-        if hit is not None:
-            content, content_type = hit
-            response = HttpResponse(content, content_type=content_type)
-            response["X-KB-Cache"] = "hit"
-            return response
-        response = self.get_response(request)
-        if (
-            response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-            and "no-store" not in response.get("Cache-Control", "")
-        ):
-            entry = (response.content, response["Content-Type"])
-            cache.set(key, entry, settings.KB_PAGE_CACHE_SECONDS)
-            self.recent.put(key, entry)
-        response["X-KB-Cache"] = "miss"
-        return response
-
-
-class LocalPages:
-    """A small least-recently-used store of pages in this process, bounded in bytes (thread-safe)."""
-
-    def __init__(self, budget: int):
-        self.budget = budget
-        self.size = 0
-        self.entries: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: str):
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is not None:
-                self.entries.move_to_end(key)
-            return entry
-
-    def put(self, key: str, entry: tuple[bytes, str]) -> None:
-        cost = len(entry[0])
-        if cost > self.budget // 4:
-            return
-        with self.lock:
-            if key in self.entries:
-                return
-            self.entries[key] = entry
-            self.size += cost
-            while self.size > self.budget:
-                _, (content, _) = self.entries.popitem(last=False)
-                self.size -= len(content)

@@ -2,6 +2,8 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import get_object_or_404, render
 
+from caching import tags as T
+from caching.versioning import depends_on
 from core.canonical import absolute
 from people.querysets import with_page_counts
 
@@ -11,6 +13,7 @@ EVENT_SORTS = {"date": "date, earliest first", "-date": "date, latest first", "t
 
 
 def event_list(request):
+    depends_on(request, T.CATALOG, T.COUNTS)
     sort = request.GET.get("sort", "date")
     if sort not in EVENT_SORTS:
         sort = "date"
@@ -25,6 +28,7 @@ def event_list(request):
 
 
 def event_detail(request, slug):
+    depends_on(request, T.event(slug), T.CATALOG)
     event = get_object_or_404(Event.objects.for_detail(), slug=slug)
     claims = list(event.claims.public().for_event())
     by_source: dict = {}

@@ -7,9 +7,10 @@ CSV: UTF-8, RFC 4180 with CRLF line ends, header first, rows in key order. Each
 table is read in one query, as plain value rows (no model instances), the
 many-valued columns gathered by the database with correlated ``GROUP_CONCAT`` /
 ``string_agg`` subqueries and sorted here, streamed with
-``.iterator(chunk_size=…)``: memory bounded by the chunk size. On PostgreSQL a
-table whose every column has a SQL form (no many-valued column: citations) is
-written by the database itself (``COPY … TO STDOUT``), the same bytes at its speed.
+``.iterator(chunk_size=…)``: memory bounded by the chunk size. A table whose
+every column has a SQL form (no many-valued column: citations) has each whole
+line built by the database, the same bytes at its speed: streamed with
+``COPY … TO STDOUT`` on PostgreSQL, fetched from the cursor on SQLite.
 
 Every text cell is neutralised against formula injection (OWASP "CSV
 injection"): one starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return
@@ -164,9 +165,13 @@ def table_rows(table: Table, claims=None) -> Iterator[list]:
 def table_lines(name: str, claims=None) -> Iterator[str]:
     """The CSV text of one table (``claims``, a filtered queryset, narrows the claims and citations tables)."""
     table = TABLES[name]
-    queryset = raw_rows(table, claims)
-    if connections[queryset.db].vendor == "postgresql" and (lines := _line_values(table, claims)) is not None:
-        return _copy_lines(table, lines)
+    lines = _line_values(table, claims)
+    if lines is not None:
+        vendor = connections[lines.db].vendor
+        if vendor == "postgresql":
+            return _copy_lines(table, lines)
+        if vendor == "sqlite":
+            return _fetched_lines(table, lines)
     return csv_lines(table, table_rows(table, claims))
 
 
@@ -182,6 +187,18 @@ def _line_values(table: Table, claims):
     parts = [part for i, cell in enumerate(cells) for part in ([Value(",")] if i else []) + cell]
     rows = table.rows(claims, True).order_by(*table.ordering)
     return rows.annotate(csv_line=Concat(*parts, output_field=TextField())).values_list("csv_line")
+
+
+def _fetched_lines(table: Table, line_values) -> Iterator[str]:
+    """The lines SQLite built, fetched LINES_PER_CHUNK at a time straight from its cursor (no Django rows):
+    the same text as ``csv_lines``, several times faster."""
+    sql, params = line_values.query.sql_with_params()
+    yield ",".join(table.names) + "\r\n"
+    with connections[line_values.db].cursor() as cursor:
+        raw = cursor.cursor  # Django's thin wrapper of sqlite3's cursor: it only translates the placeholders
+        raw.execute(sql, params)
+        while batch := raw.fetchmany(LINES_PER_CHUNK):
+            yield "\r\n".join([line for (line,) in batch]) + "\r\n"
 
 
 _COPY_ESCAPE = re.compile(rb"\\([\\bfnrtv])")

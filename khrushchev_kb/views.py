@@ -1,17 +1,20 @@
 """Pages that span every app: the timeline, the disputes, tags, search and the health check."""
 
+import datetime
+
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from caching import tags as T
 from caching.paging import CountedPaginator, cached_page
-from caching.versioning import cached
+from caching.versioning import cached, cached_many, depends_on
 from core import period
 from events.models import Event
 from people.models import Person
-from search.filters import ClaimFilters, filters_form
+from search.filters import FORM_TAGS, ClaimFilters, cache_tags, filters_form
 from sources.models import Claim, Conflict, Source
 from sources.querysets import public_tags
 
@@ -28,6 +31,10 @@ def healthz(request):
 
 def home(request):
     """The timeline. Overview: the chart, and each year's first claims and events; ``?year=`` pages through one year."""
+    overview = not any((request.GET.get(name) or "").strip() for name in (*TIMELINE_FILTERS, "year"))
+    # Before any row is read: the overview shows every year, each cached on its own (a claim's edit rebuilds its
+    # year only); a year or a filtered view what cache_tags says.
+    depends_on(request, T.POSITIONS, *(FORM_TAGS + tuple(T.every_year()) if overview else cache_tags(request.GET)))
     filters = ClaimFilters.from_params(request.GET, allowed=TIMELINE_FILTERS)
     raw_year = request.GET.get("year", "")
     year = tl.parse_year(raw_year) if raw_year else None
@@ -36,7 +43,7 @@ def home(request):
     claims = filters.apply(Claim.objects.public())
     key = filters.querystring()
     store = not filters.errors  # a refused request's empty figures never reach the cache
-    counts = cached(request, "timeline-counts", key, lambda: tl.counts(claims), store=store)
+    counts = cached(request, "timeline-counts", key, lambda: tl.counts(claims), store=store, tags=[T.COUNTS])
     context = {
         "filters": filters,
         # The list and CSV links keep every filter of the view, the year included.
@@ -46,40 +53,115 @@ def home(request):
         "undated_total": counts.get(None, 0),
         "filters_form": filters_form(request, filters, full=False),
     }
+    chart_tags = [T.COUNTS, T.CATALOG, T.POSITIONS]
     if year is not None and not filters.errors:
         context.update(_one_year(request, claims, year, counts))
         context["chart"] = cached(
-            request, "timeline-chart", key, lambda: _chart(counts, Event.objects.turning_points().for_timeline())
+            request,
+            "timeline-chart",
+            key,
+            lambda: _chart(counts, Event.objects.turning_points().for_timeline()),
+            tags=chart_tags,
         )
         return render(request, "timeline_year.html", context)
 
-    chart, sections = cached(
-        request, "timeline-overview", key, lambda: _overview(request, claims, filters, counts), store=store
+    context["chart"] = cached(
+        request,
+        "timeline-chart",
+        key,
+        lambda: _chart(counts, Event.objects.turning_points().for_timeline()),
+        store=store,
+        tags=chart_tags,
     )
-    context.update({"chart": chart, "sections": mark_safe(sections)})  # noqa: S308 - rendered by the template engine
+    if overview:
+        sections = _sections_by_year(request, claims, filters, counts)
+    else:  # a filtered view: its sections depend on any claim (cache_tags), cached as one
+        sections = cached(
+            request,
+            "timeline-sections",
+            key,
+            lambda: _sections(request, claims, filters, counts),
+            store=store,
+            tags=cache_tags(request.GET),
+        )
+    context["sections"] = mark_safe(sections)  # noqa: S308 - rendered by the template engine
     return render(request, "timeline.html", context, status=400 if filters.errors else 200)
 
 
-def _overview(request, claims, filters, counts):
-    """The chart and the rendered year sections: the costly part of the page, cached per content version."""
-    shown = list(Claim.objects.filter(pk__in=tl.preview_claim_ids(claims)).for_timeline())
+SECTION_TAGS = (T.CATALOG,)  # besides its year: the names of the sources and events it shows
+
+
+def _sections_by_year(request, claims, filters, counts) -> str:
+    """The overview's year sections, each cached under its own year's tag: a write rebuilds the years it touched."""
+    years = sorted(set(y for y in counts.years if y is not None) | set(_event_years(request)))
+    items = {str(y): (T.year(y), *SECTION_TAGS) for y in years}
+    items[T.UNDATED] = (T.year(None), *SECTION_TAGS)
+
+    def compute(missing: list[str]) -> dict[str, str]:
+        wanted = [int(y) for y in missing if y != T.UNDATED]
+        return _render_years(request, claims, filters, counts, wanted, T.UNDATED in missing)
+
+    rendered = cached_many(request, "timeline-year", items, compute)
+    return _assemble(request, [(y, rendered[str(y)]) for y in years], counts, rendered[T.UNDATED])
+
+
+def _event_years(request) -> list[int]:
+    def compute():
+        return sorted(
+            {day.year for day in Event.objects.filter(date_lower__isnull=False).values_list("date_lower", flat=True)}
+        )
+
+    return cached(request, "timeline-event-years", "", compute, tags=[T.CATALOG])
+
+
+def _in_years(queryset, years: list[int], date: str, undated: bool = False):
+    where = Q()
+    for y in years:
+        where |= Q(**{f"{date}__gte": datetime.date(y, 1, 1), f"{date}__lte": datetime.date(y, 12, 31)})
+    if undated:
+        where |= Q(**{f"{date}__isnull": True})
+    return queryset.filter(where) if where else queryset.none()
+
+
+def _render_years(request, claims, filters, counts, years: list[int] | None, undated: bool) -> dict[str, str]:
+    """Each of these years' section (None: every year's) and the undated claims', rendered: a few queries for any
+    number of years."""
+    shown_claims = claims if years is None else _in_years(claims, years, "timeline_date", undated)
+    shown = list(Claim.objects.filter(pk__in=tl.preview_claim_ids(shown_claims)).for_timeline())
     if filters.active:
         event_ids = {c.event_id for c in shown if c.event_id}
+        events = list(Event.objects.filter(pk__in=event_ids).for_timeline())
     else:
-        event_ids = set(tl.preview_event_ids(Event.objects.all()))
-    # One query for the year sections' events and the chart's turning points.
-    events = list(Event.objects.filter(Q(pk__in=event_ids) | Q(turning_point=True)).for_timeline())
-    years, undated = tl.group_by_year(shown, [e for e in events if e.pk in event_ids])
-    for group in years:
+        events = Event.objects.all() if years is None else _in_years(Event.objects.all(), years, "date_lower")
+        events = list(Event.objects.filter(pk__in=tl.preview_event_ids(events)).for_timeline())
+    groups, undated_claims = tl.group_by_year(shown, events)
+    out = {}
+    for group in groups:
         group.total = counts.get(group.year, 0)
         group.url = "?" + filters.querystring(year=str(group.year))
+        out[str(group.year)] = render_to_string("includes/timeline_year.html", {"group": group}, request)
+    for y in years or []:
+        out.setdefault(str(y), "")  # a year left with nothing to show
     context = {
-        "years": years,
-        "undated": undated,
+        "undated": undated_claims,
         "undated_total": counts.get(None, 0),
         "undated_url": "?" + filters.querystring(year=tl.UNDATED),
     }
-    return _chart(counts, events), render_to_string("includes/timeline_sections.html", context, request)
+    out[T.UNDATED] = render_to_string("includes/timeline_undated.html", context, request) if undated_claims else ""
+    return out
+
+
+def _sections(request, claims, filters, counts) -> str:
+    """A filtered view's sections, all of them at once."""
+    rendered = _render_years(request, claims, filters, counts, None, True)
+    years = sorted(int(y) for y in rendered if y != T.UNDATED and rendered[y])
+    return _assemble(request, [(y, rendered[str(y)]) for y in years], counts, rendered[T.UNDATED])
+
+
+def _assemble(request, years: list[tuple[int, str]], counts, undated_html: str) -> str:
+    groups = [{"year": y, "html": mark_safe(html)} for y, html in years if html]  # noqa: S308 - rendered above
+    context = {"years": groups, "undated": bool(undated_html), "undated_html": mark_safe(undated_html)}  # noqa: S308
+    return render_to_string("includes/timeline_sections.html", context, request)
 
 
 def _chart(counts, events) -> dict:
@@ -107,20 +189,28 @@ def _one_year(request, claims, year, counts):
 
 
 def disputes(request):
-    page = cached_page(request, "disputes", Conflict.objects.public().for_disputes(), 25)
+    depends_on(request, *DISPUTES_TAGS)
+    page = cached_page(request, "disputes", Conflict.objects.public().for_disputes(), 25, tags=DISPUTES_TAGS)
     return render(request, "disputes.html", {"page": page})
 
 
+DISPUTES_TAGS = (T.CONFLICTS, T.CATALOG)
+
+
 def tag_detail(request, slug):
+    tags = (T.theme(slug), T.CATALOG)  # its claims (each edit names its themes), and the people, events, sources
+    depends_on(request, *tags)
     tag = get_object_or_404(public_tags(), slug=slug)
-    claims = cached_page(request, "tag-claims", Claim.objects.public().filter(tags=tag).for_list(), 50, tag.slug)
+    claims = cached_page(
+        request, "tag-claims", Claim.objects.public().filter(tags=tag).for_list(), 50, tag.slug, tags=tags
+    )
     # The first few of each kind (a theme may carry thousands of people); their totals from the cached counts.
     shown = {
         "events": Event.objects.filter(tags=tag).chronological(),
         "people": Person.objects.filter(tags=tag).order_by("name"),
         "sources": Source.objects.public().filter(tags=tag).defer("text", "notes").order_by("file_name"),
     }
-    totals = cached(request, "tag-totals", tag.slug, lambda: _tag_totals(tag))
+    totals = cached(request, "tag-totals", tag.slug, lambda: _tag_totals(tag), tags=tags)
     context = {kind: list(qs[:TAG_SHOWN]) for kind, qs in shown.items()}
     context.update({"tag": tag, "page": claims, "totals": totals, "shown_limit": TAG_SHOWN})
     return render(request, "tag_detail.html", context)
@@ -154,12 +244,14 @@ def _tag_totals(tag) -> dict[str, int]:
 
 def about(request):
     """What the knowledge base is built from, how claims are made, what statuses and dates mean."""
+    depends_on(request, T.CATALOG, T.COUNTS)
     sources = Source.objects.public().defer("text", "notes").order_by("file_name")
     return render(request, "about.html", {"sources": list(sources)})
 
 
 def tag_list(request):
     """Every public theme, with how many public claims carry it."""
+    depends_on(request, T.CATALOG, T.COUNTS)
     from django.contrib.contenttypes.models import ContentType
     from django.db.models import Count, Q
 

@@ -1,6 +1,8 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from caching import tags as T
+from caching.versioning import depends_on
 from core.canonical import absolute
 
 from .models import Person
@@ -10,6 +12,7 @@ PERSON_SORTS = {"name": ("name", ["name", "pk"]), "born": ("date of birth", ["bo
 
 
 def person_list(request):
+    depends_on(request, T.CATALOG, T.COUNTS)  # names, and each one's claims counted
     sort = request.GET.get("sort", "name")
     if sort not in PERSON_SORTS:
         sort = "name"
@@ -20,6 +23,7 @@ def person_list(request):
 
 
 def person_detail(request, slug):
+    depends_on(request, T.person(slug), T.CATALOG)  # each edit of one of their claims names them
     person = get_object_or_404(Person.objects.for_detail(), slug=slug)
     page = Paginator(person.claims.public().for_list(), 100).get_page(request.GET.get("page"))
     return render(

@@ -352,13 +352,14 @@ def allowed_distance(word: str) -> int:
 
 def name_spellings() -> list[tuple[set[str], list[str]]]:
     """For each person, (every word of their name and aliases, the words of their name), lower-cased; cached
-    per content version (there are a few thousand people at most)."""
+    while the catalog is unchanged (there are a few thousand people at most)."""
     from django.core.cache import cache
 
+    from caching import tags as T
     from caching.versioning import current_version
     from people.models import Person
 
-    key = f"search-names:{current_version()}"
+    key = f"search-names:{current_version(T.CATALOG)}"
     spellings = cache.get(key)
     if spellings is None:
         spellings = []

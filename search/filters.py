@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from taggit.models import Tag
 
+from caching import tags as T
 from core import edtf_dates
 from events.models import Event
 from people.models import Person
@@ -149,6 +150,21 @@ class ClaimFilters:
         ]
 
 
+FORM_TAGS = (T.CATALOG, T.COUNTS)  # the filter form: names, and the most-cited of each kind
+
+
+def cache_tags(params) -> list[str]:
+    """What a list of claims filtered by ``params`` shows (``caching/tags.py``), known before any row is read:
+    one year's claims when only ``year`` narrows it, otherwise any claim; and names and the filter form."""
+    narrowing = {name for name in PARAMS if (params.get(name) or "").strip()}
+    raw_year = (params.get("year") or "").strip()
+    if narrowing == {"year"} and raw_year == UNDATED:
+        return [*FORM_TAGS, T.year(None)]
+    if narrowing == {"year"} and raw_year.isascii() and raw_year.isdigit() and 1 <= int(raw_year) <= 9999:
+        return [*FORM_TAGS, *T.years_of(int(raw_year))]
+    return [*FORM_TAGS, T.CLAIMS]
+
+
 MAX_CHOICES = 100  # options per select; past that, the most-cited ones (a select of thousands helps nobody)
 
 
@@ -186,7 +202,7 @@ def filter_choices(request, filters: ClaimFilters | None = None) -> dict:
     """
     from caching.versioning import cached
 
-    choices = cached(request, "filter-choices", "", _compute_choices)
+    choices = cached(request, "filter-choices", "", _compute_choices, tags=FORM_TAGS)
     context = {"statuses": Claim.Status.choices}
     selected = {
         "people": filters and filters.person and {"slug": filters.person.slug, "name": filters.person.name},
@@ -220,5 +236,5 @@ def filters_form(request, filters: ClaimFilters, *, full: bool):
         context = {"filters": filters, "full": full, **filter_choices(request, filters)}
         return render_to_string("includes/filters_form.html", context)
 
-    html = cached(request, "filters-form", f"{int(full)}|{filters.querystring()}", render)
+    html = cached(request, "filters-form", f"{int(full)}|{filters.querystring()}", render, tags=FORM_TAGS)
     return mark_safe(html)  # noqa: S308 - rendered by the template engine, which escaped every value

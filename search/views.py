@@ -4,13 +4,13 @@ from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.shortcuts import render
 
 from caching.paging import cached_page
-from caching.versioning import cached
+from caching.versioning import cached, depends_on
 from events.models import Event
 from people.models import Person
 from sources.models import Citation, Claim, Source
 
 from . import engine
-from .filters import ClaimFilters, filters_form
+from .filters import ClaimFilters, cache_tags, filters_form
 
 PER_PAGE = 50
 STATUS_ORDER = Case(
@@ -33,6 +33,8 @@ SORTS = {
 
 def claim_list(request):
     """Every public claim, filtered, sorted (by date or status), with the counts of each facet of this view."""
+    tags = cache_tags(request.GET)
+    depends_on(request, *tags)
     filters = ClaimFilters.from_params(request.GET)
     sort = request.GET.get("sort", "date")
     if sort not in SORTS:
@@ -41,8 +43,9 @@ def claim_list(request):
     claims = filters.apply(Claim.objects.public())
     key = filters.querystring()
     store = not filters.errors  # a refused request's empty figures never reach the cache
-    page = cached_page(request, "claims", claims.for_list().order_by(*SORTS[sort][1]), PER_PAGE, key, store=store)
-    facets = cached(request, "claim-facets", key, lambda: facet_counts(claims, filters), store=store)
+    ordered = claims.for_list().order_by(*SORTS[sort][1])
+    page = cached_page(request, "claims", ordered, PER_PAGE, key, store=store, tags=tags)
+    facets = cached(request, "claim-facets", key, lambda: facet_counts(claims, filters), store=store, tags=tags)
     return render(
         request,
         "search/claim_list.html",

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from caching import tags as T
 from caching import versioning
 
 from . import anchoring, evidence
@@ -78,6 +79,7 @@ def _refresh(touched: Touched) -> None:
     if touched.all_claims:
         evidence.refresh(None)
         evidence.refresh_source_figures(None)
+        versioning.invalidate(T.ALL)
         return
     evidence.refresh(touched.claims)
     sources = set(touched.sources)
@@ -87,6 +89,8 @@ def _refresh(touched: Touched) -> None:
         sources.update(Citation.objects.filter(claim__in=chunk).values_list("source_id", flat=True))
     if sources:
         evidence.refresh_source_figures(sources)
+    # Derived values are written in bulk (no signals): the pages showing these claims and sources are stale.
+    versioning.invalidate(claim=touched.claims, source=sources)
 
 
 def refresh_everything() -> None:

@@ -6,7 +6,9 @@ import html
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 
+from caching import tags as T
 from caching.paging import cached_page
+from caching.versioning import depends_on
 from core.canonical import absolute
 
 from . import cite_formats, evidence, reading
@@ -17,6 +19,7 @@ PER_PAGE = 50
 
 
 def claim_detail(request, pk):
+    depends_on(request, T.claim(pk), T.CATALOG)  # a conflict partner's edit names this claim too
     claim = get_object_or_404(Claim.objects.public().for_detail(), pk=pk)
     citations = list(claim.citations.all())
     return render(
@@ -74,8 +77,9 @@ def source_list(request):
     sort = request.GET.get("sort", "file")
     if sort not in SOURCE_SORTS:
         sort = "file"
+    depends_on(request, T.CATALOG, T.COUNTS)  # titles, and the stored counts and coverage
     sources = Source.objects.public().for_list().order_by(*SOURCE_SORTS[sort][1])
-    page = cached_page(request, "sources", sources, 50)
+    page = cached_page(request, "sources", sources, 50, tags=(T.CATALOG, T.COUNTS))
     sorts = [(name, label) for name, (label, _) in SOURCE_SORTS.items()]
     return render(request, "sources/source_list.html", {"page": page, "sort": sort, "sorts": sorts})
 
@@ -97,6 +101,7 @@ def _figure_html(figures):
 
 
 def source_detail(request, slug):
+    depends_on(request, T.source(slug), T.CATALOG)  # each edit of a claim citing it names it
     source = get_object_or_404(Source.objects.public().for_reading(), slug=slug)
     citations = list(source.citations.all())
     passages = [

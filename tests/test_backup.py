@@ -266,7 +266,8 @@ def test_derived_values_are_recomputed_on_restore_not_trusted(full_kb, tmp_path)
         call_command("restore_kb", {str(old)!r})
         from sources.models import Claim, Source
         claim = Claim.objects.get(key="ousted-1964")
-        print("RESULT", claim.timeline_date, claim.is_public, claim.status, Source.objects.get(slug="source-a").claim_count)
+        figures = Source.objects.get(slug="source-a").claim_count
+        print("RESULT", claim.timeline_date, claim.is_public, claim.status, figures)
         """,
         DATABASE_URL=f"sqlite:///{tmp_path / 'new.sqlite3'}",
         DJANGO_MEDIA_ROOT=str(tmp_path / "media"),

@@ -131,7 +131,10 @@ def test_the_whole_archive_is_held_to_the_ratio_too(tmp_path, settings):
 
 def test_rows_of_models_a_backup_never_holds_are_refused(tmp_path):
     """Found by review: a crafted archive could restore a session (a chosen key: a login) or any other model."""
-    row = b'{"model": "sessions.session", "pk": "chosenkey", "fields": {"session_data": "x", "expire_date": "2099-01-01T00:00:00Z"}}\n'
+    row = (
+        b'{"model": "sessions.session", "pk": "chosenkey", '
+        b'"fields": {"session_data": "x", "expire_date": "2099-01-01T00:00:00Z"}}\n'
+    )
     refused(archive(tmp_path / "s.zip", [("data.jsonl", row)]), "backups never contain")
     from django.contrib.sessions.models import Session
 

@@ -99,7 +99,9 @@ def test_remove_refreshes_real_claims_that_conflicted_with_synthetic_ones(kb):
     call_command("generate_synthetic", "--claims", "50", "--seed", "1", stdout=StringIO())
     real = Claim.objects.get(key="stalin-death-announced")
     services.conflict_save(
-        conflict=Conflict(from_claim=real, to_claim=Claim.objects.filter(key__startswith="synthetic-").first(), note="x")
+        conflict=Conflict(
+            from_claim=real, to_claim=Claim.objects.filter(key__startswith="synthetic-").first(), note="x"
+        )
     )
     real.refresh_from_db()
     assert real.status == "contested"

@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "khrushchev_kb.middleware.ReadOnlySiteMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Public pages for visitors without a session: answered from the cache, skipping everything below.
-    "caching.versioning.PageCacheMiddleware",
+    "caching.pages.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -149,8 +149,8 @@ if env_str("DATABASE_REPLICA_URL"):
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["khrushchev_kb.routers.PrimaryReplicaRouter"]
 
-# Caches: every key carries the content version read from the database (caching/versioning.py), so any
-# backend stays correct across processes. Redis (shared by every worker) when REDIS_URL is set.
+# Caches: every entry carries the versions of its cache tags, read from the database (caching/versioning.py), so
+# any backend stays correct across processes. Redis (shared by every worker) when REDIS_URL is set.
 if env_str("REDIS_URL"):
     CACHES = {
         "default": {
@@ -170,6 +170,11 @@ else:
 KB_CACHE_SECONDS = env_int("KB_CACHE_SECONDS", 3600)
 KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 600)  # 0 turns the whole-page cache off
 KB_PAGE_MEMORY_BYTES = env_int("KB_PAGE_MEMORY_BYTES", 16 * 1024 * 1024)  # recent pages kept in each process
+# The promise to visitors without a session: a change is shown within this many seconds (caching/pages.py: a
+# page invalidated by a write is served this long at most after it was built, while one request rebuilds it).
+# Unpublishing and deletion are shown at once; editors always see changes at once. 0: never stale.
+KB_STALE_SECONDS = env_int("KB_STALE_SECONDS", 10)
+KB_REBUILD_LOCK_SECONDS = 5  # how long one request may hold a page's rebuild before another may try
 # The query parameters a cached page may carry (the filters, the year, paging, sorting); any other is answered
 # without the page cache, so made-up parameters cannot flood it. Searches (q) are never cached.
 KB_PAGE_CACHE_PARAMS = frozenset({"person", "event", "tag", "source", "status", "year", "from", "to", "page", "sort"})

@@ -13,3 +13,6 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kb-test-media-"))
 # (tests/test_caching.py checks that a change made by another process reaches this one's cache).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"kb-test-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# Tests see each change at once unless they test the stale window itself (tests/test_caching.py).
+KB_STALE_SECONDS = 0
