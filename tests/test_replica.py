@@ -123,7 +123,7 @@ call_command("import_fixtures", FIXTURES, stdout=StringIO())
 with connections["replica"].cursor() as cursor:
     cursor.execute("SELECT pg_is_in_recovery()")
     assert cursor.fetchone()[0] is True, "the replica is not a replica"
-claim = Claim.objects.get(key="ousted-1964")
+claim = Claim.objects.using("default").get(key="ousted-1964")  # the replica may not have it yet
 url = claim.get_absolute_url()
 wait_for_replica(claim.statement)
 
