@@ -8,16 +8,19 @@ How: each page is stored with its tags' versions (``caching/versioning.py``)
 and the time it was built. A request finds it
 
 * *fresh* (its versions are the current ones): served;
-* *stale* (a write has touched one of its tags since): if the page was built
-  less than ``KB_STALE_SECONDS`` ago and nothing was unpublished or deleted
-  since, it is served as it is ("stale", as a CDN's stale-while-revalidate or
-  Varnish's grace), while one request, the one that takes the rebuild lock
-  (``cache.add``), renders the new page. Otherwise it is rebuilt.
+* *stale* (a write has touched one of its tags since), see ``when_stale``: if
+  the page was built less than ``KB_STALE_SECONDS`` ago and nothing was
+  unpublished or deleted since, it is served as it is (as a CDN's
+  stale-while-revalidate or Varnish's grace do) while one request, the one
+  that takes the rebuild lock (``cache.add``), renders the new page, and not
+  before the page is ``KB_STALE_REFRESH_SECONDS`` old, so that a stream of
+  changes rebuilds a page at most that often. An older page is never served
+  stale: one request rebuilds it and the others wait for its result.
 
-Everything a page showed was true when it was built, and it was built less
-than ``KB_STALE_SECONDS`` ago: so a visitor never sees a state older than
-that. A popular page invalidated under load is rebuilt by one request, not
-by every worker at once. Answers carry ``X-KB-Cache: hit``, ``stale`` or ``miss``.
+Everything a page showed was true when it was built, and a stale page is
+served only while it is less than ``KB_STALE_SECONDS`` old: so a visitor
+never sees a state older than that. A popular page invalidated under load is
+rebuilt by one request, not by every worker at once. Answers carry ``X-KB-Cache: hit``, ``stale`` or ``miss``.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from . import tags as T
 from .versioning import request_versions, stamp
 
 UNCACHED_PREFIXES = ("/admin/", "/export/", "/static/", "/media/", "/healthz")
+SERVE_STALE, REBUILD, WAIT = "serve stale", "rebuild", "wait"
 
 
 @dataclass(frozen=True)
@@ -94,16 +98,29 @@ class PageCacheMiddleware:
             self.recent.put(key, page)
             if self.fresh(request, page):
                 return self.answer(page, "hit")
-        if page is not None and self.may_serve_stale(request, page, key):
-            return self.answer(page, "stale")  # another request is rebuilding it
+        decision = None
+        if page is not None:
+            decision = self.when_stale(request, page, key)
+            if decision == SERVE_STALE:
+                return self.answer(page, "stale")
+            if decision == WAIT and (newer := self.wait_for_rebuild(key, page)) is not None:
+                return self.answer(newer, "hit")
         request.kb_started = time.time()  # before the view reads its versions and its data
-        response = self.get_response(request)
-        if (
+        try:
+            response = self.get_response(request)
+        finally:
+            if decision == REBUILD:
+                cache.delete(key + ":rebuilding")
+        storable = (
             response.status_code == 200
             and not response.streaming
             and not response.cookies
             and "no-store" not in response.get("Cache-Control", "")
-        ):
+        )
+        if not storable and page is not None:  # gone (unpublished, deleted) or failing: the old page must go too
+            cache.delete(key)
+            self.recent.drop(key)
+        if storable:
             tags = tuple(sorted(getattr(request, "kb_page_tags", None) or {T.ANY}))
             versions = request_versions(request, [*tags, T.REMOVALS])
             built = Page(
@@ -115,7 +132,6 @@ class PageCacheMiddleware:
                 getattr(request, "kb_started", time.time()),
             )
             cache.set(key, built, settings.KB_PAGE_CACHE_SECONDS)
-            cache.delete(key + ":rebuilding")
             self.recent.put(key, built)
         response["X-KB-Cache"] = "miss"
         return response
@@ -125,14 +141,34 @@ class PageCacheMiddleware:
         return stamp(request_versions(request, [*page.tags, T.REMOVALS]), page.tags) == page.stamp
 
     @staticmethod
-    def may_serve_stale(request, page: Page, key: str) -> bool:
-        """Young enough, nothing removed since, and some other request is already rebuilding it (or, when none
-        is, this request takes the lock and rebuilds)."""
-        return (
-            time.time() - page.built_at < settings.KB_STALE_SECONDS
-            and request_versions(request, [T.REMOVALS])[T.REMOVALS] == page.removals
-            and not cache.add(key + ":rebuilding", 1, settings.KB_REBUILD_LOCK_SECONDS)
-        )
+    def when_stale(request, page: Page, key: str) -> str:
+        """What to do with a stale page: serve it, rebuild it (this request holds the lock), or wait for the
+        request that is rebuilding it.
+
+        A young page (built less than ``KB_STALE_SECONDS`` ago, nothing removed since) is served while one
+        request rebuilds it, and not rebuilt at all until it is ``KB_STALE_REFRESH_SECONDS`` old: under a
+        stream of changes each page is rebuilt at most that often. An older page may show a change older than
+        the promise: it is never served; one request rebuilds it while the others wait for that page (no
+        stampede of every worker rendering the same page).
+        """
+        age = time.time() - page.built_at
+        young = age < settings.KB_STALE_SECONDS and request_versions(request, [T.REMOVALS])[T.REMOVALS] == page.removals
+        if young and age < settings.KB_STALE_REFRESH_SECONDS:
+            return SERVE_STALE
+        if cache.add(key + ":rebuilding", 1, settings.KB_REBUILD_LOCK_SECONDS):
+            return REBUILD
+        return SERVE_STALE if young else WAIT
+
+    def wait_for_rebuild(self, key: str, stale: Page) -> Page | None:
+        """The page another request is rebuilding, once it is stored (None if it is not within the wait)."""
+        deadline = time.monotonic() + settings.KB_REBUILD_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            page = cache.get(key)
+            if page is not None and page.built_at > stale.built_at:
+                self.recent.put(key, page)
+                return page
+        return None
 
     @staticmethod
     def answer(page: Page, how: str) -> HttpResponse:
@@ -156,6 +192,12 @@ class LocalPages:
             if entry is not None:
                 self.entries.move_to_end(key)
             return entry
+
+    def drop(self, key: str) -> None:
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= len(old.content)
 
     def put(self, key: str, page: Page) -> None:
         cost = len(page.content)

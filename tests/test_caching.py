@@ -1,5 +1,6 @@
 """Caches stay correct across processes: every change, made anywhere, is seen by the next request everywhere."""
 
+import re
 import uuid
 from io import StringIO
 from pathlib import Path
@@ -367,19 +368,49 @@ def test_visitors_get_the_previous_page_for_a_few_seconds_while_one_request_rebu
 
 
 @pytest.mark.django_db
-def test_the_first_visitor_after_a_change_rebuilds_and_the_others_wait_for_nobody(kb, settings):
+def test_a_stream_of_changes_rebuilds_a_page_at_most_every_refresh_interval(kb, settings, monkeypatch):
+    from caching import pages
     from sources import services
 
-    settings.KB_STALE_SECONDS = 10
+    settings.KB_STALE_SECONDS, settings.KB_STALE_REFRESH_SECONDS = 10, 2
+    now = [1_000_000.0]
+    monkeypatch.setattr(pages.time, "time", lambda: now[0])
     claim = Claim.objects.get(key="ousted-1964")
     url = claim.get_absolute_url()
     visitor = Client()
     warm(visitor, [url])
+    seen = []
+    for n in range(1, 9):  # a change every half second for four seconds
+        now[0] += 0.5
+        claim.statement = f"Khrushchev was ousted in 1964 (revision {n})."
+        services.claim_save(claim=claim)
+        response = visitor.get(url)
+        seen.append((response["X-KB-Cache"], re.search(r"\(revision (\d)\)", response.content.decode())))
+    rebuilt = [n + 1 for n, (how, _) in enumerate(seen) if how == "miss"]
+    assert rebuilt == [4, 8]  # 2 s and 4 s after the page was first built
+    assert all(how == "stale" for n, (how, _) in enumerate(seen) if n + 1 not in rebuilt)
+
+
+@pytest.mark.django_db
+def test_an_old_page_is_never_served_stale_the_others_wait_for_its_rebuild(kb, settings, monkeypatch):
+    from caching import pages
+    from sources import services
+
+    settings.KB_STALE_SECONDS = 10
+    settings.KB_REBUILD_WAIT_SECONDS = 0.2
+    now = [1_000_000.0]
+    monkeypatch.setattr(pages.time, "time", lambda: now[0])
+    claim = Claim.objects.get(key="ousted-1964")
+    url = claim.get_absolute_url()
+    visitor = Client()
+    warm(visitor, [url])
+    now[0] += 60  # the page was built a minute ago
     claim.statement = "Khrushchev was ousted in 1964 (edited)."
     services.claim_save(claim=claim)
-    first = visitor.get(url)  # takes the rebuild lock: renders the new page
-    assert first["X-KB-Cache"] == "miss" and "(edited)" in first.content.decode()
-    assert visitor.get(url)["X-KB-Cache"] == "hit"
+    key = "kb:page:" + __import__("hashlib").sha1(url.encode(), usedforsecurity=False).hexdigest()
+    caches["default"].add(key + ":rebuilding", 1, 5)  # another request is rebuilding: this one waits, then builds
+    response = visitor.get(url)
+    assert response["X-KB-Cache"] == "miss" and "(edited)" in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -16,3 +16,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 
 # Tests see each change at once unless they test the stale window itself (tests/test_caching.py).
 KB_STALE_SECONDS = 0
+KB_REBUILD_WAIT_SECONDS = 0.2
