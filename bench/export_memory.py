@@ -1,6 +1,7 @@
 """Peak memory of ``manage.py export_kb``, per file, above an idle process: run by ``bench/run.py``.
 
-    python bench/export_memory.py FILE|all OUT_DIR     # prints {"file": ..., "idle_mb": ..., "peak_mb": ...}
+    python bench/export_memory.py FILE|all OUT_DIR     # prints {"file": ..., "idle_mb": ..., "growth_mb": ...}
+    python bench/export_memory.py --list               # the files export_kb writes
 
 The process sets Django up and opens its database connection (an idle
 ``manage.py``), reads its resident memory, resets the kernel's peak-RSS counter
@@ -38,6 +39,9 @@ def status_kb(field: str) -> int:
 
 
 def main() -> None:
+    if sys.argv[1] == "--list":
+        print(json.dumps(list(writers.FILES)))
+        return
     which, folder = sys.argv[1], Path(sys.argv[2])
     folder.mkdir(parents=True, exist_ok=True)
     with connection.cursor() as cursor:  # the connection open, as an idle manage.py has it

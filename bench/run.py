@@ -193,8 +193,13 @@ def export_over_http(port: int, server, table: str) -> dict:
     return {"rows": rows, "seconds": seconds, "memory_growth_mb": growth}
 
 
-def export_with_cli(env: dict, backend: str, table: str) -> dict:
-    sql = run([PYTHON, "bench/export_sql.py", table], env).stdout.strip()
+def export_with_cli(env: dict, backend: str, table: str, whole_table: bool = False) -> dict:
+    """The database's command-line client writing CSV: the export's own query, or (``whole_table``) the table
+    as it is stored, ``select * from sources_citation``, the floor issue 18 measures against."""
+    if whole_table:
+        sql = f"SELECT * FROM sources_{table.removesuffix('s')}"  # noqa: S608 - one of two fixed names
+    else:
+        sql = run([PYTHON, "bench/export_sql.py", table], env).stdout.strip()
     url = env["DATABASE_URL"]
     if backend == "sqlite":
         command = ["sqlite3", "-csv", "-header", url.removeprefix("sqlite:///")]
@@ -208,6 +213,18 @@ def export_with_cli(env: dict, backend: str, table: str) -> dict:
     result = subprocess.run(command, input=stdin, check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     return {"tool": tool, "rows": result.stdout.count("\n") - 1, "seconds": seconds}
+
+
+def export_kb_memory(env: dict) -> dict:
+    """Each file of ``export_kb`` written in a process of its own (and all of them in one), its peak memory above
+    the idle process (bench/export_memory.py)."""
+    names = json.loads(run([PYTHON, "bench/export_memory.py", "--list"], env).stdout.strip().splitlines()[-1])
+    results = {}
+    for name in [*names, "all"]:
+        out = run([PYTHON, "bench/export_memory.py", name, str(OUT / "export_kb")], env).stdout
+        results[name] = json.loads(out.strip().splitlines()[-1])
+    shutil.rmtree(OUT / "export_kb", ignore_errors=True)
+    return results
 
 
 def datasette_python() -> Path:
@@ -303,15 +320,21 @@ def report(backend: str, data: dict) -> str:
         "",
         f"### CSV export at {data['claims']:,} claims",
         "",
-        "| table | rows | ours rows/s | memory growth | CLI (same query) rows/s | ours / CLI | Datasette rows/s "
-        "| ours / Datasette | |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "Over HTTP from the running site, against the database's command-line client dumping the stored table "
+        "(`select * from sources_…`: the floor) and running the export's own query, and Datasette.",
+        "",
+        "| table | rows | ours rows/s | memory growth | CLI, whole table rows/s | ours / CLI whole table "
+        "| CLI, same query rows/s | ours / CLI same query | Datasette rows/s | ours / Datasette | |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for table, e in data["exports"].items():
         ours = e["ours"]["rows"] / e["ours"]["seconds"]
         cli = e["cli"]["rows"] / e["cli"]["seconds"]
+        floor = e["cli_table"]["rows"] / e["cli_table"]["seconds"]
         memory = e["ours"]["memory_growth_mb"]
-        ok = ours >= SHARE_OF_CLI * cli and (memory is None or memory < EXPORT_MEMORY_MB)
+        ok = memory is None or memory < EXPORT_MEMORY_MB
+        if table == "citations":  # the target of issue 18: the table a CLI dumps as stored
+            ok = ok and ours >= SHARE_OF_CLI * floor
         if e.get("datasette"):
             ds = e["datasette"]["rows"] / e["datasette"]["seconds"]
             ok = ok and ours >= ds
@@ -321,13 +344,31 @@ def report(backend: str, data: dict) -> str:
         all_ok &= ok
         memory_cell = "not measured" if memory is None else f"{memory:.1f} MB"
         lines.append(
-            f"| {table} | {e['ours']['rows']:,} | {ours:,.0f} | {memory_cell} | {cli:,.0f} ({e['cli']['tool']}) "
-            f"| {ours / cli:.0%} | {ds_cells} | {verdict(ok)} |"
+            f"| {table} | {e['ours']['rows']:,} | {ours:,.0f} | {memory_cell} | {floor:,.0f} ({e['cli']['tool']}) "
+            f"| {ours / floor:.2f}× | {cli:,.0f} | {ours / cli:.2f}× | {ds_cells} | {verdict(ok)} |"
+        )
+    lines += [
+        "",
+        f"### `manage.py export_kb` at {data['claims']:,} claims: peak memory above an idle process",
+        "",
+        "Each file written by a process of its own, and all of them by one, as `export_kb` does "
+        "(`bench/export_memory.py`: peak resident memory after the export minus resident memory before it).",
+        "",
+        "| file | size | peak growth | target | |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for name, m in data["export_kb"].items():
+        ok = m["growth_mb"] < EXPORT_MEMORY_MB
+        all_ok &= ok
+        lines.append(
+            f"| {name} | {m['bytes'] / 1e6:,.1f} MB | {m['growth_mb']:.1f} MB | < {EXPORT_MEMORY_MB} MB "
+            f"| {verdict(ok)} |"
         )
     lines += [
         "",
         f"Targets: memory growth < {EXPORT_MEMORY_MB} MB over the idle worker (peak RSS, reset before the export), "
-        f"≥ {SHARE_OF_CLI:.0%} of the command-line client's rows/s on the same query, ≥ Datasette's streamed "
+        f"citations.csv ≥ {SHARE_OF_CLI:.0%} of the command-line client's rows/s dumping the stored table, "
+        "≥ Datasette's streamed "
         f"CSV{' (Datasette ' + data['datasette_version'] + ')' if data.get('datasette_version') else ''}.",
         "",
         f"**All targets {'met' if all_ok else 'not met: see the rows marked missed'}.**",
@@ -442,12 +483,15 @@ def main() -> None:
             data["exports"][table] = {"ours": export_over_http(port, server, table)}
     for table in ("claims", "citations"):
         data["exports"][table]["cli"] = export_with_cli(env, backend, table)
+        data["exports"][table]["cli_table"] = export_with_cli(env, backend, table, whole_table=True)
         if backend == "sqlite":
             db_path = env["DATABASE_URL"].removeprefix("sqlite:///")
             datasette = export_with_datasette(db_path, f"sources_{table[:-1]}")
             data["exports"][table]["datasette"] = datasette
             data["datasette_version"] = datasette["version"]
 
+    log("export_kb memory, file by file")
+    data["export_kb"] = export_kb_memory(env)
     section = report(backend, data)
     write_results(backend, section)
     (OUT / f"{backend}.json").write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")

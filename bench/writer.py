@@ -1,5 +1,7 @@
 """The editor under load: for N seconds, keep adding, editing, publishing and unpublishing claims.
 
+    python bench/writer.py SECONDS [INTERVAL]   # a change every INTERVAL seconds (default: as fast as ~30/s)
+
 Run by bench/load.py beside the readers, on the same database, through the same
 model code as the admin (saves with history, status refresh, cache version
 changes), one transaction per change. Never retries: every failure counts, and
@@ -61,6 +63,7 @@ def toggle() -> None:
 
 def main() -> None:
     seconds = float(sys.argv[1])
+    interval = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0  # seconds between the starts of two changes
     rng = random.Random(7)
     sources = list(Source.objects.filter(citations__isnull=False).distinct().only("id", "text")[:50])
     done = {"add": 0, "edit": 0, "toggle": 0}
@@ -68,6 +71,7 @@ def main() -> None:
     n = 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        started = time.monotonic()
         n += 1
         kind = rng.choices(["add", "edit", "toggle"], weights=[4, 4, 1])[0]
         try:
@@ -80,7 +84,10 @@ def main() -> None:
             done[kind] += 1
         except Exception as exc:
             errors.append(f"{kind}: {type(exc).__name__}: {exc}")
-        time.sleep(0.02)  # an editor's pace, a fast one: about 30 changes a second
+        if interval:
+            time.sleep(max(0.0, interval - (time.monotonic() - started)))
+        else:
+            time.sleep(0.02)  # an editor's pace, a fast one: about 30 changes a second
     print(
         json.dumps(
             {
