@@ -90,8 +90,11 @@ class PageCacheMiddleware:
             return self.get_response(request)
         key = "kb:page:" + hashlib.sha1(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
         page = self.recent.get(key)  # this process's copy first, then the shared one (another may be newer)
-        if page is not None and self.fresh(request, page):
-            return self.answer(page, "hit")
+        if page is not None:
+            if self.fresh(request, page):
+                return self.answer(page, "hit")
+            if self.too_soon_to_rebuild(request, page):
+                return self.answer(page, "stale")  # within the refresh interval: no need to ask the shared cache
         shared = cache.get(key)
         if shared is not None and (page is None or shared.built_at > page.built_at):
             page = shared
@@ -151,13 +154,25 @@ class PageCacheMiddleware:
         the promise: it is never served; one request rebuilds it while the others wait for that page (no
         stampede of every worker rendering the same page).
         """
-        age = time.time() - page.built_at
-        young = age < settings.KB_STALE_SECONDS and request_versions(request, [T.REMOVALS])[T.REMOVALS] == page.removals
-        if young and age < settings.KB_STALE_REFRESH_SECONDS:
+        if PageCacheMiddleware.too_soon_to_rebuild(request, page):
             return SERVE_STALE
         if cache.add(key + ":rebuilding", 1, settings.KB_REBUILD_LOCK_SECONDS):
             return REBUILD
-        return SERVE_STALE if young else WAIT
+        return SERVE_STALE if PageCacheMiddleware.young(request, page) else WAIT
+
+    @staticmethod
+    def young(request, page: Page) -> bool:
+        """Young enough to serve stale: built less than KB_STALE_SECONDS ago, and nothing removed since."""
+        return (
+            time.time() - page.built_at < settings.KB_STALE_SECONDS
+            and request_versions(request, [T.REMOVALS])[T.REMOVALS] == page.removals
+        )
+
+    @staticmethod
+    def too_soon_to_rebuild(request, page: Page) -> bool:
+        return (
+            PageCacheMiddleware.young(request, page) and time.time() - page.built_at < settings.KB_STALE_REFRESH_SECONDS
+        )
 
     def wait_for_rebuild(self, key: str, stale: Page) -> Page | None:
         """The page another request is rebuilding, once it is stored (None if it is not within the wait)."""

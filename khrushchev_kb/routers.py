@@ -1,8 +1,8 @@
 """Send reads to the read replica and writes to the primary (on when ``DATABASE_REPLICA_URL`` is set).
 
 Reads made inside a transaction on the primary stay on the primary, so a request
-that writes and then reads sees its own write. The content version that keys the
-caches is read from the replica like the data it keys (``caching.versioning.current_version``),
+that writes and then reads sees its own write. The cache tags' versions that key the
+caches are read from the replica like the data they vouch for (``caching.versioning.read_versions``),
 so replica lag delays a change by at most the lag and never pins a stale page.
 """
 

@@ -4,7 +4,7 @@ At any size the overview shows the same amount: the per-year counts (the
 chart), the turning points, and the first ``PREVIEW`` claims of each year,
 chosen by one window query; each year then pages through all its claims
 (``?year=1964&page=2``). The aggregates are computed by the database and cached
-per content version (``caching/versioning.py``), so the page costs the same
+under their cache tags (``caching/versioning.py``), so the page costs the same
 with 400 claims or 100,000.
 
 """

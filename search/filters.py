@@ -195,7 +195,7 @@ def _compute_choices() -> dict:
 
 
 def filter_choices(request, filters: ClaimFilters | None = None) -> dict:
-    """The options of the filter form above the timeline and the claims list (cached per content version).
+    """The options of the filter form above the timeline and the claims list (cached under the catalog and counts tags).
 
     An active filter's value is always among its options, even when it is not
     one of the most-cited.
@@ -222,7 +222,7 @@ def filter_choices(request, filters: ClaimFilters | None = None) -> dict:
 
 
 def filters_form(request, filters: ClaimFilters, *, full: bool):
-    """The filter form's HTML, rendered once per content version and filter values.
+    """The filter form's HTML, rendered once per version of its tags and filter values.
 
     Its selects hold up to MAX_CHOICES options each: rendering them on every
     request would make the page's cost follow the size of the data.

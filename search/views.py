@@ -66,7 +66,7 @@ FACET_SIZE = 8
 
 def facet_counts(claims, filters) -> list[dict]:
     """How many of these claims each status, person, theme and source has: one grouped query per facet, the
-    largest first; each option is a link adding that filter (cached per content version and filters)."""
+    largest first; each option is a link adding that filter (cached under the page's tags, per filters)."""
     from django.contrib.contenttypes.models import ContentType
     from taggit.models import TaggedItem
 

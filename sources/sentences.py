@@ -103,7 +103,7 @@ class Coverage:
 def cached_substantive_sentences(text: str) -> list[Sentence]:
     """``substantive_sentences``, kept in the cache under the text's SHA-256.
 
-    The split depends on the text alone, so the key needs no content version:
+    The split depends on the text alone, so the key needs no cache tag:
     a citation added anywhere does not make every source's text be split again
     (under a steady stream of edits that made ``/sources/`` the slowest page).
     """

@@ -174,9 +174,8 @@ KB_PAGE_MEMORY_BYTES = env_int("KB_PAGE_MEMORY_BYTES", 16 * 1024 * 1024)  # rece
 # page invalidated by a write is served this long at most after it was built, while one request rebuilds it).
 # Unpublishing and deletion are shown at once; editors always see changes at once. 0: never stale.
 KB_STALE_SECONDS = env_int("KB_STALE_SECONDS", 10)
-KB_STALE_REFRESH_SECONDS = env_int(
-    "KB_STALE_REFRESH_SECONDS", 2
-)  # under a stream of changes, rebuild at most this often
+# Under a stream of changes, a page is rebuilt at most this often: a change typically shows within it.
+KB_STALE_REFRESH_SECONDS = env_int("KB_STALE_REFRESH_SECONDS", 5)
 KB_REBUILD_LOCK_SECONDS = 5  # how long one request may hold a page's rebuild before another may try
 KB_REBUILD_WAIT_SECONDS = 3  # how long others wait for that rebuild (of a page too old to serve) before their own
 # The query parameters a cached page may carry (the filters, the year, paging, sorting); any other is answered
