@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve setup install test lint browser bench-tools
+.PHONY: serve setup install test lint browser replica-tools bench-tools
 
 serve: setup  ## set everything up, then serve the site with the seed data on http://127.0.0.1:8000
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -37,6 +37,12 @@ lint: install
 
 browser:  ## install Debian's Chromium for the browser tests (needs root; Playwright never downloads one)
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+replica-tools:  ## install Debian's PostgreSQL server binaries for tests/test_replica.py (needs root; no server is started)
+	@ls /usr/lib/postgresql/*/bin/pg_basebackup >/dev/null 2>&1 || { \
+	  mkdir -p /etc/postgresql-common; \
+	  test -e /etc/postgresql-common/createcluster.conf || echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; }
 
 bench-tools:  ## install Debian's wrk and sqlite3 for bench/run.py and bench/load.py (needs root)
 	@command -v wrk >/dev/null 2>&1 && command -v sqlite3 >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk sqlite3; }
