@@ -17,6 +17,8 @@ class Event(EDTFDatedModel):
     place = models.CharField(max_length=200, blank=True)
     summary = models.TextField(blank=True, help_text="Markdown.")
     people = models.ManyToManyField(Person, related_name="events", blank=True)
+    # Kept by the write layer (sources/evidence.py, refresh_record_counts): the lists read it instead of counting.
+    claim_count = models.PositiveIntegerField(default=0, editable=False, help_text="Public claims about it.")
     turning_point = models.BooleanField(
         default=True, help_text="Marked on the timeline's overview as one of the story's turning points."
     )

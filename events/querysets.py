@@ -11,8 +11,8 @@ class EventQuerySet(models.QuerySet):
         return self.filter(turning_point=True)
 
     def for_list(self):
-        """The events list: counts are added for one page at a time (``with_page_counts``)."""
-        return self.prefetch_related("people", "tags").chronological()
+        """The events list: title, date and the stored claim count (no people or themes: the list shows none)."""
+        return self.chronological()
 
     def for_timeline(self):
         return self.chronological()

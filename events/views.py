@@ -5,11 +5,15 @@ from django.shortcuts import get_object_or_404, render
 from caching import tags as T
 from caching.versioning import depends_on
 from core.canonical import absolute
-from people.querysets import with_page_counts
 
 from .models import Event
 
-EVENT_SORTS = {"date": "date, earliest first", "-date": "date, latest first", "title": "title"}
+EVENT_SORTS = {
+    "date": "date, earliest first",
+    "-date": "date, latest first",
+    "title": "title",
+    "claims": "most claims",
+}
 
 
 def event_list(request):
@@ -22,8 +26,9 @@ def event_list(request):
         events = events.order_by(F("date_lower").desc(nulls_last=True), "title")
     elif sort == "title":
         events = events.order_by("title", "pk")
-    page = Paginator(events, 100).get_page(request.GET.get("page"))
-    with_page_counts(page.object_list)
+    elif sort == "claims":
+        events = events.order_by("-claim_count", "title", "pk")
+    page = Paginator(events, 100).get_page(request.GET.get("page"))  # counts stored by the write layer
     return render(request, "events/event_list.html", {"page": page, "sort": sort, "sorts": list(EVENT_SORTS.items())})
 
 

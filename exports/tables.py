@@ -32,7 +32,6 @@ from taggit.models import TaggedItem
 from core.canonical import absolute
 from events.models import Event
 from people.models import Person
-from people.querysets import public_claim_count
 from sources.evidence import independent_origins
 from sources.models import Citation, Claim, Conflict, Source
 
@@ -366,7 +365,7 @@ PEOPLE = Table(
         Column("aliases", "many", "Spelling variants used by the sources, joined with ';'.", split=_aliases),
         Column("born", "text", "Birth date (EDTF)."),
         Column("died", "text", "Death date (EDTF)."),
-        Column("claim_count", "integer", "Public claims about them.", lambda public: public_claim_count()),
+        Column("claim_count", "integer", "Public claims about them.", "claim_count"),
         Column("url", "url", "Absolute URL of the person's page.", lambda public: url_of("people:detail", F("slug"))),
     ],
     "slug",
@@ -387,7 +386,7 @@ EVENTS = Table(
         Column("title", "text", "Title."),
         *_date_columns("event"),
         Column("people", "many", "Participants. " + SLUGS, _event_people),
-        Column("claim_count", "integer", "Public claims about it.", lambda public: public_claim_count()),
+        Column("claim_count", "integer", "Public claims about it.", "claim_count"),
         Column("url", "url", "Absolute URL of the event's page.", lambda public: url_of("events:detail", F("slug"))),
     ],
     "slug",

@@ -35,6 +35,8 @@ class Person(models.Model):
         upload_to="portraits/", blank=True, validators=[images.validate_image_file], help_text=images.HELP
     )
     portrait_thumbnail = models.ImageField(upload_to="portraits/thumbnails/", blank=True, editable=False)
+    # Kept by the write layer (sources/evidence.py, refresh_record_counts): the lists read it instead of counting.
+    claim_count = models.PositiveIntegerField(default=0, editable=False, help_text="Public claims about them.")
     tags = TaggableManager(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -177,13 +177,11 @@ def _choices(queryset, fields: list[str], count, order: str) -> dict:
 
 
 def _compute_choices() -> dict:
-    from django.db.models import Count, Q
+    from django.db.models import Count, F, Q
 
-    from people.querysets import public_claim_count
-
-    return {
-        "people": _choices(Person.objects.all(), ["slug", "name"], public_claim_count(), "name"),
-        "events": _choices(Event.objects.all(), ["slug", "title", "date"], public_claim_count(), "date_lower"),
+    return {  # people and events: their stored counts of public claims
+        "people": _choices(Person.objects.all(), ["slug", "name"], F("claim_count"), "name"),
+        "events": _choices(Event.objects.all(), ["slug", "title", "date"], F("claim_count"), "date_lower"),
         "tags": _choices(public_tags(), ["slug", "name"], Count("taggit_taggeditem_items"), "name"),
         "sources": _choices(
             Source.objects.public(),

@@ -6,6 +6,7 @@ class SourcesConfig(AppConfig):
     verbose_name = "Sources and claims"
 
     def ready(self):
-        from . import invalidation
+        from . import invalidation, services
 
         invalidation.connect()
+        services.connect_signals()

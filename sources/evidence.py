@@ -224,6 +224,30 @@ def refresh_source_figures(source_ids: Iterable[int] | None = None) -> int:
     return changed
 
 
+def refresh_record_counts(person_ids: Iterable[int] | None = None, event_ids: Iterable[int] | None = None) -> int:
+    """Store how many public claims name each of these people and belong to each of these events (None: all);
+    returns how many rows changed. The people and events lists read the stored figure: counting a page's
+    claims on every request grew with the claims (25 ms for 100 people at 100,000 claims)."""
+    from django.db.models import Count, Q
+
+    from events.models import Event
+    from people.models import Person
+
+    changed = 0
+    for model, ids, relation in ((Person, person_ids, "claims"), (Event, event_ids, "claims")):
+        if ids is not None:
+            ids = sorted(set(ids))
+            if not ids:
+                continue
+        rows = model.objects.all() if ids is None else model.objects.filter(pk__in=ids)
+        counted = rows.annotate(n=Count(relation, filter=Q(**{f"{relation}__is_public": True}), distinct=True))
+        for pk, stored, n in counted.values_list("pk", "claim_count", "n"):
+            if stored != n:
+                model.objects.filter(pk=pk).update(claim_count=n)
+                changed += 1
+    return changed
+
+
 def origin_groups(sources) -> list[list]:
     """Published sources grouped by origin, each group in order, for the sentence on a claim page."""
     groups: dict[int, list] = {}

@@ -108,8 +108,8 @@ class ClaimQuerySet(models.QuerySet):
         return self.prefetch_related(Prefetch("citations", queryset=cited_passages().order_by("source__slug", "start")))
 
     def for_list(self):
-        """Claims with everything a list row shows: event, people, tags, citations and their sources."""
-        return self.select_related("event").prefetch_related("people", "tags").with_citations().chronological()
+        """Claims with everything a list row shows: statement, date, status, and the sources of its citations."""
+        return self.with_citations().chronological()
 
     def for_timeline(self):
         """Timeline entries: the statement, date, placement and status, the event's title (for claims dated by

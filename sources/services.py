@@ -19,7 +19,8 @@ Each function takes keyword arguments, validates with ``full_clean()`` and runs
 in one transaction. Nested calls join one *batch* (``changing()``): the derived
 values of every claim the batch touched are refreshed once, set-based, when the
 outermost call finishes, still inside its transaction. Model signals only
-invalidate caches (``caching/versioning.py``).
+invalidate caches (``sources/invalidation.py``), except one: people put on or
+taken off a claim by any path join the batch, so that their counts follow.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.signals import m2m_changed
 
 from caching import tags as T
 from caching import versioning
@@ -47,6 +49,8 @@ class Touched:
 
     claims: set[int] = field(default_factory=set)
     sources: set[int] = field(default_factory=set)  # whose counts and coverage may have changed
+    people: set[int] = field(default_factory=set)  # whose claim counts may have changed (besides the claims')
+    events: set[int] = field(default_factory=set)
     all_claims: bool = False
     origins: bool = False
 
@@ -79,18 +83,47 @@ def _refresh(touched: Touched) -> None:
     if touched.all_claims:
         evidence.refresh(None)
         evidence.refresh_source_figures(None)
+        evidence.refresh_record_counts(None, None)
         versioning.invalidate(T.ALL)
         return
     evidence.refresh(touched.claims)
-    sources = set(touched.sources)
+    sources, people, events = set(touched.sources), set(touched.people), set(touched.events)
     claims = sorted(touched.claims)
     for i in range(0, len(claims), evidence.CHUNK):
         chunk = claims[i : i + evidence.CHUNK]
         sources.update(Citation.objects.filter(claim__in=chunk).values_list("source_id", flat=True))
+        people.update(Claim.people.through.objects.filter(claim__in=chunk).values_list("person_id", flat=True))
+        events.update(Claim.objects.filter(pk__in=chunk, event__isnull=False).values_list("event_id", flat=True))
     if sources:
         evidence.refresh_source_figures(sources)
+    if people or events:
+        evidence.refresh_record_counts(people, events)
     # Derived values are written in bulk (no signals): the pages showing these claims and sources are stale.
     versioning.invalidate(claim=touched.claims, source=sources)
+
+
+def _people_linked(sender, instance, action, model, pk_set, **kwargs):
+    """People put on or taken off claims, by any path (the admin's form, the importer, a shell): their counts
+    follow, in the batch that made the change or in a batch of their own."""
+    if action == "pre_clear":
+        instance._kb_people_before = set(
+            Claim.people.through.objects.filter(
+                **({"claim_id": instance.pk} if isinstance(instance, Claim) else {"person_id": instance.pk})
+            ).values_list("person_id" if isinstance(instance, Claim) else "claim_id", flat=True)
+        )
+        return
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    ids = set(pk_set or ()) if action != "post_clear" else getattr(instance, "_kb_people_before", set())
+    with changing() as touched:
+        if isinstance(instance, Claim):
+            touched.people.update(ids)
+        else:  # person.claims.add(...): the person's own count
+            touched.people.add(instance.pk)
+
+
+def connect_signals() -> None:
+    m2m_changed.connect(_people_linked, sender=Claim.people.through, dispatch_uid="kb_people_counts")
 
 
 def refresh_everything() -> None:
@@ -235,6 +268,10 @@ def claim_save(*, claim: Claim) -> Claim:
     """Create or change a claim's own fields (publishing included)."""
     claim.full_clean(exclude=["key"] if claim.key is None else None)
     with changing() as touched:
+        if claim.pk is not None:  # the event it leaves counts one claim less
+            touched.events.update(
+                Claim.objects.filter(pk=claim.pk, event__isnull=False).values_list("event_id", flat=True)
+            )
         claim.save()
         touched.claims.add(claim.pk)
     return claim
@@ -264,6 +301,9 @@ def claims_delete(*, claims: Iterable[Claim]) -> int:
             for citation in claim.citations.all():
                 touched.sources.add(citation.source_id)
                 citation.delete()
+            touched.people.update(claim.people.values_list("pk", flat=True))
+            if claim.event_id:
+                touched.events.add(claim.event_id)
             claim.delete()
             touched.claims.discard(pk)
             touched.claims.update(partners)

@@ -174,6 +174,20 @@ class EditorsAtWork(RuleBasedStateMachine):
         response = post_form(self.editor, f"/admin/sources/claim/{pk}/change/", published=None if published else "on")
         assert response.status_code in (200, 302)
 
+    @rule(data=st.data())
+    def admin_changes_a_claims_people_and_event(self, data):
+        from events.models import Event
+        from people.models import Person
+
+        pk = self.pick(data, Claim.objects.all(), "claim")
+        if pk is None:
+            return
+        people = data.draw(st.lists(st.sampled_from(sorted(Person.objects.values_list("pk", flat=True))), max_size=3))
+        event = data.draw(st.sampled_from(["", *(str(e) for e in Event.objects.values_list("pk", flat=True))]))
+        changes = {"people": sorted({str(p) for p in people}), "event": event}
+        response = post_form(self.editor, f"/admin/sources/claim/{pk}/change/", **changes)
+        assert response.status_code in (200, 302)
+
     @rule(data=st.data(), publish=st.booleans())
     def admin_publishes_or_unpublishes_claims_in_bulk(self, data, publish):
         pk = self.pick(data, Claim.objects.all(), "claim")

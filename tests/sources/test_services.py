@@ -315,3 +315,43 @@ def test_a_flagged_passage_stays_flagged_when_it_only_moves_or_comes_back(source
     services.citation_delete(citation=flagged)
     services.citation_save(citation=record.instance)
     assert Citation.objects.get(pk=record.id).needs_review and status(claim) == "single-source"
+
+
+def test_people_and_events_keep_their_counts_of_public_claims_on_every_path(kb, admin_client):
+    """The lists read stored counts: each way a claim changes people, event or visibility must keep them."""
+    from events.models import Event
+    from people.models import Person
+    from tests.admin_forms import post_form
+
+    def counts():
+        return (
+            dict(Person.objects.values_list("slug", "claim_count")),
+            dict(Event.objects.values_list("slug", "claim_count")),
+        )
+
+    def truth():
+        return (
+            {p.slug: p.claims.filter(is_public=True).count() for p in Person.objects.all()},
+            {e.slug: e.claims.filter(is_public=True).count() for e in Event.objects.all()},
+        )
+
+    assert counts() == truth() and counts()[0]["joseph-stalin"] == 1
+    claim = Claim.objects.get(key="stalin-death-announced")
+    khrushchev, event = Person.objects.get(slug="nikita-khrushchev"), Event.objects.get(slug="ouster-1964")
+    # The admin's form: Stalin taken off, Khrushchev put on, an event set.
+    response = post_form(
+        admin_client, f"/admin/sources/claim/{claim.pk}/change/", people=[str(khrushchev.pk)], event=str(event.pk)
+    )
+    assert response.status_code == 302
+    assert counts() == truth() and counts()[0]["joseph-stalin"] == 0
+    claim.people.clear()  # a shell, outside any batch
+    assert counts() == truth()
+    khrushchev.claims.add(claim)  # the reverse side
+    assert counts() == truth()
+    services.claims_set_published(claims=Claim.objects.filter(pk=claim.pk), published=False)
+    assert counts() == truth()
+    claim.event = None
+    services.claim_save(claim=claim)
+    assert counts() == truth()
+    services.claims_delete(claims=Claim.objects.filter(key="ousted-1964"))
+    assert counts() == truth()
