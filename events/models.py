@@ -1,10 +1,10 @@
 """Events: the turning points of the story. Stands on ``people`` (an event has participants)."""
 
 from django.db import models
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
+from core.addresses import address
 from core.dating import EDTFDatedModel
 from people.models import Person
 
@@ -36,4 +36,4 @@ class Event(EDTFDatedModel):
         return f"{self.title} ({self.date_display})" if self.date else self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("events:detail", args=[self.slug])
+        return address("events:detail", self.slug)

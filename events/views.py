@@ -8,6 +8,7 @@ from core.canonical import absolute
 
 from .models import Event
 
+PER_PAGE = 50
 EVENT_SORTS = {
     "date": "date, earliest first",
     "-date": "date, latest first",
@@ -28,7 +29,7 @@ def event_list(request):
         events = events.order_by("title", "pk")
     elif sort == "claims":
         events = events.order_by("-claim_count", "title", "pk")
-    page = Paginator(events, 100).get_page(request.GET.get("page"))  # counts stored by the write layer
+    page = Paginator(events, PER_PAGE).get_page(request.GET.get("page"))  # counts stored by the write layer
     return render(request, "events/event_list.html", {"page": page, "sort": sort, "sorts": list(EVENT_SORTS.items())})
 
 

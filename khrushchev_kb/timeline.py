@@ -110,21 +110,28 @@ def counts(claims) -> Counts:
     return out
 
 
-def _first_per_year(queryset, limit: int, order, date: str = "date_lower") -> list[int]:
-    """The ids of the first ``limit`` rows of each year of ``date`` (undated rows form one group), in one query."""
+def _first_per_year(queryset, limit: int, order, date: str = "date_lower"):
+    """The first ``limit`` rows of each year of ``date`` (undated rows form one group), as a queryset of
+    ``(id, year)`` rows: evaluated, one query; used in ``pk__in``, a subquery of the query that reads the rows."""
     year = ExtractYear(date)
-    ranked = queryset.order_by().annotate(rank=Window(RowNumber(), partition_by=[year], order_by=order))
-    return list(ranked.filter(rank__lte=limit).values_list("id", flat=True))
+    ranked = queryset.order_by().annotate(rank=Window(RowNumber(), partition_by=[year], order_by=order), year=year)
+    return ranked.filter(rank__lte=limit)
 
 
-def preview_claim_ids(claims) -> list[int]:
+def preview_claims(claims):
+    """Each year's first claims (the order the timeline places them), as a subquery of their ids."""
     order = [F("timeline_date").asc(), F("date_upper").asc(), F("id").asc()]
-    return _first_per_year(claims, PREVIEW, order, "timeline_date")
+    return _first_per_year(claims, PREVIEW, order, "timeline_date").values("id")
 
 
-def preview_event_ids(events) -> list[int]:
+def preview_event_ids(events) -> dict[int, list[int]]:
+    """Each year's first events (turning points first): {year: [ids]}, in one query."""
     order = [F("turning_point").desc(), F("date_lower").asc(), F("id").asc()]
-    return _first_per_year(events.filter(date_lower__isnull=False), EVENT_PREVIEW, order)
+    rows = _first_per_year(events.filter(date_lower__isnull=False), EVENT_PREVIEW, order).values_list("id", "year")
+    out: dict[int, list[int]] = {}
+    for pk, year in rows:
+        out.setdefault(year, []).append(pk)
+    return out
 
 
 def parse_year(raw: str) -> int | str | None:
@@ -154,29 +161,30 @@ def _span(text: str, lower, upper) -> chart.Span:
 
 
 def chart_positions() -> list[chart.PositionIn]:
-    """The positions the public may see (resting on at least one public claim), for the chart's lanes."""
-    from django.db.models import Prefetch
+    """The positions the public may see (resting on at least one public claim), for the chart's lanes: one query,
+    each with the first of its public claims (where its span links)."""
+    from django.db.models import Min
 
     from sources.models import Claim, Position
 
-    public = Prefetch("claims", queryset=Claim.objects.public().only("id").order_by("pk"), to_attr="public_claims")
-    out = []
-    for p in (
-        Position.objects.filter(claims__is_public=True).distinct().select_related("person").prefetch_related(public)
-    ):
-        claim = p.public_claims[0]
-        out.append(
-            chart.PositionIn(
-                p.lane,
-                p.title,
-                _span(p.start, p.start_lower, p.start_upper),
-                _span(p.end, p.end_lower, p.end_upper),
-                claim.get_absolute_url(),
-                bool(p.disagreement),
-                p.person.name,
-            )
+    positions = (
+        Position.objects.annotate(first_claim=Min("claims__id", filter=Q(claims__is_public=True)))
+        .filter(first_claim__isnull=False)
+        .select_related("person")
+        .order_by("pk")
+    )
+    return [
+        chart.PositionIn(
+            p.lane,
+            p.title,
+            _span(p.start, p.start_lower, p.start_upper),
+            _span(p.end, p.end_lower, p.end_upper),
+            Claim(pk=p.first_claim).get_absolute_url(),
+            bool(p.disagreement),
+            p.person.name,
         )
-    return out
+        for p in positions
+    ]
 
 
 def turning_point(event) -> chart.TurningIn:

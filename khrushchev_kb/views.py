@@ -93,8 +93,8 @@ SECTION_TAGS = (T.CATALOG,)  # besides its year: the names of the sources and ev
 
 def _sections_by_year(request, claims, filters, counts) -> str:
     """The overview's year sections, each cached under its own year's tag: a write rebuilds the years it touched."""
-    years = sorted(set(y for y in counts.years if y is not None) | set(_event_years(request)))
-    items = {str(y): (T.year(y), *SECTION_TAGS) for y in years}
+    years = sorted(set(y for y in counts.years if y is not None) | set(_event_previews(request)))
+    items = {str(y): (_year_tag(y), *SECTION_TAGS) for y in years}
     items[T.UNDATED] = (T.year(None), *SECTION_TAGS)
 
     def compute(missing: list[str]) -> dict[str, str]:
@@ -105,13 +105,16 @@ def _sections_by_year(request, claims, filters, counts) -> str:
     return _assemble(request, [(y, rendered[str(y)]) for y in years], counts, rendered[T.UNDATED])
 
 
-def _event_years(request) -> list[int]:
-    def compute():
-        return sorted(
-            {day.year for day in Event.objects.filter(date_lower__isnull=False).values_list("date_lower", flat=True)}
-        )
+def _year_tag(year: int) -> str:
+    """A year of the period has its own tag; the years outside it share one (a write there replaces both)."""
+    return T.year(year) if period.FIRST_YEAR <= year <= period.LAST_YEAR else T.OUTSIDE
 
-    return cached(request, "timeline-event-years", "", compute, tags=[T.CATALOG])
+
+def _event_previews(request) -> dict[int, list[int]]:
+    """Each year's first events, {year: ids}: one query, cached while no event changes."""
+    return cached(
+        request, "timeline-event-previews", "", lambda: tl.preview_event_ids(Event.objects.all()), tags=[T.CATALOG]
+    )
 
 
 def _in_years(queryset, years: list[int], date: str, undated: bool = False):
@@ -127,13 +130,14 @@ def _render_years(request, claims, filters, counts, years: list[int] | None, und
     """Each of these years' section (None: every year's) and the undated claims', rendered: a few queries for any
     number of years."""
     shown_claims = claims if years is None else _in_years(claims, years, "timeline_date", undated)
-    shown = list(Claim.objects.filter(pk__in=tl.preview_claim_ids(shown_claims)).for_timeline())
-    if filters.active:
+    shown = list(Claim.objects.filter(pk__in=tl.preview_claims(shown_claims)).for_timeline())
+    if filters.active:  # the events of the claims shown
         event_ids = {c.event_id for c in shown if c.event_id}
-        events = list(Event.objects.filter(pk__in=event_ids).for_timeline())
-    else:
-        events = Event.objects.all() if years is None else _in_years(Event.objects.all(), years, "date_lower")
-        events = list(Event.objects.filter(pk__in=tl.preview_event_ids(events)).for_timeline())
+    else:  # each year's first events
+        wanted = None if years is None else set(years)
+        previews = _event_previews(request)
+        event_ids = {pk for y, pks in previews.items() if wanted is None or y in wanted for pk in pks}
+    events = list(Event.objects.filter(pk__in=event_ids).for_timeline()) if event_ids else []
     groups, undated_claims = tl.group_by_year(shown, events)
     out = {}
     for group in groups:
@@ -245,13 +249,25 @@ def _tag_totals(tag) -> dict[str, int]:
 def about(request):
     """What the knowledge base is built from, how claims are made, what statuses and dates mean."""
     depends_on(request, T.CATALOG, T.COUNTS)
-    sources = Source.objects.public().defer("text", "notes").order_by("file_name")
-    return render(request, "about.html", {"sources": list(sources)})
+    sources = Source.objects.public()
+    shown = sources.defer("text", "notes").order_by("-claim_count", "file_name")[:ABOUT_SOURCES]
+    return render(request, "about.html", {"sources": list(shown), "source_total": sources.count()})
+
+
+ABOUT_SOURCES = 12  # the most-cited; the sources list has them all
 
 
 def tag_list(request):
     """Every public theme, with how many public claims carry it."""
-    depends_on(request, T.CATALOG, T.COUNTS)
+    depends_on(request, *TAG_TAGS)
+    return render(request, "tag_list.html", {"tags": cached(request, "tag-list", "", _tags_with_counts, tags=TAG_TAGS)})
+
+
+TAG_TAGS = (T.CATALOG, T.COUNTS)
+
+
+def _tags_with_counts() -> list:
+    """Every public theme with its number of public claims: counted over every claim, so cached."""
     from django.contrib.contenttypes.models import ContentType
     from django.db.models import Count, Q
 
@@ -271,4 +287,4 @@ def tag_list(request):
         )
         .order_by("name")
     )
-    return render(request, "tag_list.html", {"tags": tags})
+    return [{"name": t.name, "slug": t.slug, "claims": t.claims} for t in tags]

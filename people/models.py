@@ -1,11 +1,11 @@
 """People the sources name. The lowest content app: it imports only ``core``."""
 
 from django.db import models
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
 from core import images
+from core.addresses import address
 from core.dating import EDTF_HELP, validate_edtf
 
 from .querysets import PersonQuerySet
@@ -61,7 +61,7 @@ class Person(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("people:detail", args=[self.slug])
+        return address("people:detail", self.slug)
 
     def clean(self):
         self.aliases = "\n".join(split_aliases(self.aliases))

@@ -350,9 +350,21 @@ def allowed_distance(word: str) -> int:
     return 0 if len(word) < 5 else 1 if len(word) < 7 else 2
 
 
-def name_spellings() -> list[tuple[set[str], list[str]]]:
-    """For each person, (every word of their name and aliases, the words of their name), lower-cased; cached
-    while the catalog is unchanged (there are a few thousand people at most)."""
+@dataclass
+class NameIndex:
+    """Every word of every person's name and aliases (four letters or more), lower-cased, once each: the people
+    who use it, and each person's own name words. Synthetic and real name lists repeat words a lot, so the
+    typo search compares a query word with a few hundred distinct words, not with every person's."""
+
+    people: dict[str, list[int]]  # word: indexes into canonical
+    canonical: list[list[str]]  # each person's name words
+
+
+_names_memo: dict[str, NameIndex] = {}
+
+
+def name_spellings() -> NameIndex:
+    """The name index, rebuilt when the catalog changes; kept in the cache and, unpickled, in this process."""
     from django.core.cache import cache
 
     from caching import tags as T
@@ -360,15 +372,22 @@ def name_spellings() -> list[tuple[set[str], list[str]]]:
     from people.models import Person
 
     key = f"search-names:{current_version(T.CATALOG)}"
-    spellings = cache.get(key)
-    if spellings is None:
-        spellings = []
-        for name, aliases in Person.objects.values_list("name", "aliases"):
+    index = _names_memo.get(key)
+    if index is not None:
+        return index
+    index = cache.get(key)
+    if index is None:
+        index = NameIndex({}, [])
+        for name, aliases in Person.objects.order_by("pk").values_list("name", "aliases"):
             canonical = [w.lower() for w in WORD.findall(name)]
             words = set(canonical) | {w.lower() for w in WORD.findall(aliases or "")}
-            spellings.append(({w for w in words if len(w) >= 4}, [w for w in canonical if len(w) >= 4]))
-        cache.set(key, spellings, 3600)
-    return spellings
+            for word in sorted(w for w in words if len(w) >= 4):
+                index.people.setdefault(word, []).append(len(index.canonical))
+            index.canonical.append([w for w in canonical if len(w) >= 4])
+        cache.set(key, index, 3600)
+    _names_memo.clear()  # one version at a time
+    _names_memo[key] = index
+    return index
 
 
 def forgive(terms: list[Term]) -> list[Term]:
@@ -378,7 +397,7 @@ def forgive(terms: list[Term]) -> list[Term]:
     so); "khruschev", an alias the sources use, finds the claims that say
     "Khrushchev" too.
     """
-    people = name_spellings()
+    index = name_spellings()
     out = []
     for term in terms:
         word = term.words[0]
@@ -386,12 +405,17 @@ def forgive(terms: list[Term]) -> list[Term]:
             out.append(term)
             continue
         limit = allowed_distance(word)
+        near = sorted(
+            w for w in index.people if abs(len(w) - len(word)) <= limit and edit_distance(word, w, limit) <= limit
+        )
+        users = {w: set(index.people[w]) for w in near}
+        people = sorted(set().union(*users.values()))
         extra: list[str] = []
-        for spellings, canonical in people:
-            if not any(edit_distance(word, spelling, limit) <= limit for spelling in spellings):
-                continue
+        for person in people:
+            canonical = index.canonical[person]
             nearest = min(canonical, key=lambda name: edit_distance(word, name, 99), default=None)
-            for candidate in (nearest, *[s for s in spellings if edit_distance(word, s, limit) <= limit]):
+            mine = [w for w in near if person in users[w]]
+            for candidate in (nearest, *mine):
                 if candidate and candidate != word and candidate not in extra and len(extra) < 6:
                     extra.append(candidate)
         out.append(Term(term.words, tuple(extra)) if extra else term)

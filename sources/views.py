@@ -64,6 +64,7 @@ def evidence_in_words(citations) -> str:
     return text + "."
 
 
+SOURCES_PER_PAGE = 25  # a table row costs more to render than a card
 SOURCE_SORTS = {
     "file": ("file name", ["file_name", "slug"]),
     "title": ("title", ["title", "slug"]),
@@ -79,7 +80,7 @@ def source_list(request):
         sort = "file"
     depends_on(request, T.CATALOG, T.COUNTS)  # titles, and the stored counts and coverage
     sources = Source.objects.public().for_list().order_by(*SOURCE_SORTS[sort][1])
-    page = cached_page(request, "sources", sources, 50, tags=(T.CATALOG, T.COUNTS))
+    page = cached_page(request, "sources", sources, SOURCES_PER_PAGE, tags=(T.CATALOG, T.COUNTS))
     sorts = [(name, label) for name, (label, _) in SOURCE_SORTS.items()]
     return render(request, "sources/source_list.html", {"page": page, "sort": sort, "sorts": sorts})
 

@@ -193,7 +193,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
-USE_I18N = True
+USE_I18N = False  # English only: no translation machinery on every number and date a template renders
 USE_TZ = True
 
 STATIC_URL = env_str("KB_STATIC_URL", "static/")  # a CDN address in front of WhiteNoise, if any

@@ -143,3 +143,11 @@ def test_a_dropped_trigger_is_recreated_and_its_kind_reindexed(curated):
         assert [h.obj_id for h in search.search("zyxwvutperson")] == [person.pk]
     finally:
         Person.objects.filter(pk=person.pk).update(bio=person.bio)
+
+
+def test_the_status_sort_reads_the_column_because_alphabetical_is_the_wanted_order():
+    """/claims/?sort=status orders by the status column itself (no CASE per claim): a renamed status must keep
+    contested first, then corroborated, then single source, or the sort must change."""
+    from sources.models import Claim
+
+    assert sorted(Claim.Status.values) == ["contested", "corroborated", "single-source"]
