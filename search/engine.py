@@ -436,7 +436,11 @@ def mentions(text: str, terms: list[Term]) -> bool:
 
 def search(query: str, *, kinds=KINDS, limit: int = 200) -> list[Hit]:
     """Ranked hits, best first; [] for a query with no words."""
-    terms = forgive(parse(query))
+    return search_terms(forgive(parse(query)), kinds=kinds, limit=limit)
+
+
+def search_terms(terms: list[Term], *, kinds=KINDS, limit: int = 200) -> list[Hit]:
+    """``search`` for terms already parsed and forgiven (a page that also highlights them reads the names once)."""
     if not terms:
         return []
     kinds = [k for k in kinds if k in KINDS]

@@ -113,8 +113,8 @@ def search(request):
     q = (request.GET.get("q") or "").strip()[:200]
     context = {"q": q, "searched": bool(q)}
     if q:
-        hits = engine.search(q, limit=300)
         terms = engine.forgive(engine.parse(q))
+        hits = engine.search_terms(terms, limit=300)
         context["has_words"] = bool(terms)
         context.update(_search_groups(hits, terms))
     return render(request, "search/results.html", context)
