@@ -19,7 +19,8 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml package.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	@# [assistant]: the evidence assistant's embedding model and torch (pyproject.toml says why it is an extra).
+	$(PY) -m pip install --quiet -e ".[dev,assistant]"
 	@# The test suite's other tools: the Nu HTML Checker and axe-core (npm), Chromium (Debian, as root).
 	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent; \
 	 else echo "no npm: the HTML validity and accessibility tests will be skipped"; fi

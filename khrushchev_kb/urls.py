@@ -18,6 +18,7 @@ urlpatterns = [
     path("about/", views.about, name="about"),
     path("tags/", views.tag_list, name="tags"),
     path("tags/<uslug:slug>/", views.tag_detail, name="tag"),  # tags are named by editors, in any script
+    path("admin/assistant/", include("assistant.urls")),  # before the admin's catch-all
     path("admin/", admin.site.urls),
     path("people/", include("people.urls")),
     path("events/", include("events.urls")),

@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
 from core import period
@@ -189,13 +189,16 @@ class SourceAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, Saf
         items = format_html_join("", '<li><a href="{}">{}</a> {}“{}” for <a href="{}">{}</a></li>', rows)
         return format_html("<ol>{}</ol>", items)
 
-    @admin.display(description="Substantive sentences no claim cites yet")
+    @admin.display(description="Substantive sentences no claim cites yet; the evidence assistant")
     def uncited_passages(self, obj):
         if obj is None or obj.pk is None:
             return "Save the source first."
         result = coverage(obj.text, [(c.start, c.end) for c in obj.citations.all()])
+        assistant = _assistant_link(obj)
         if not result.uncited:
-            return f"Every one of the {len(result.sentences)} substantive sentences is cited."
+            return format_html(
+                "<p>Every one of the {} substantive sentences is cited.</p>{}", len(result.sentences), assistant
+            )
         add = reverse("admin:sources_claim_add")
         rows = [
             (
@@ -207,10 +210,11 @@ class SourceAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, Saf
         ]
         items = format_html_join("", '<li>{} <a href="{}">New claim from this passage</a></li>', rows)
         return format_html(
-            "<p>{} of {} sentences cited ({}%).</p><ol>{}</ol>",
+            "<p>{} of {} sentences cited ({}%).</p>{}<ol>{}</ol>",
             len(result.cited),
             len(result.sentences),
             f"{result.percent:.1f}",
+            assistant,
             items,
         )
 
@@ -243,6 +247,20 @@ class SourceAdmin(WriteLayerAdmin, SafeAutocompleteAdmin, EditConflictGuard, Saf
         if obj is not None and obj.citations.exists():
             return False
         return super().has_delete_permission(request, obj)
+
+
+def _assistant_link(source: Source) -> str:
+    """The evidence assistant's page for the source, where that app is installed (it builds on this one)."""
+    try:
+        url = reverse("assistant:source", args=[source.pk])
+    except NoReverseMatch:
+        return ""
+    return format_html(
+        '<p><a href="{}"><strong>Evidence assistant</strong></a>: each sentence with the existing claims it may '
+        "support or contradict, to cite it for them (or link a conflict) instead of making a near-duplicate claim."
+        "</p>",
+        url,
+    )
 
 
 class YearListFilter(admin.SimpleListFilter):

