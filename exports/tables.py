@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Aggregate, Case, Count, Exists, F, OuterRef, Subquery, TextField, Value, When
+from django.db.models import Aggregate, Case, Count, Exists, F, Func, OuterRef, Subquery, TextField, Value, When
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from taggit.models import TaggedItem
@@ -62,7 +62,7 @@ def gathered(queryset, group: str, column) -> Subquery:
     return Subquery(queryset.values(group).annotate(values=Gathered(column)).values("values")[:1])
 
 
-def url_of(name: str, *parts) -> Concat:
+def url_of(name: str, *parts) -> Func:
     """The absolute URL of route ``name`` with one argument, built by the database from ``parts``.
 
     ``parts`` are expressions (the slug or id) and, optionally, text after the
@@ -72,7 +72,9 @@ def url_of(name: str, *parts) -> Concat:
     pieces = [Value(head), Cast(parts[0], TextField()), Value(tail)]
     for part in parts[1:]:
         pieces.append(Value(part) if isinstance(part, str) else Cast(part, TextField()))
-    return Concat(*pieces, output_field=TextField())
+    # One flat a || b || c (every piece is non-NULL): Concat nests a COALESCE per pair, which SQLite evaluates row
+    # by row.
+    return Func(*pieces, template="(%(expressions)s)", arg_joiner=" || ", output_field=TextField())
 
 
 @dataclass(frozen=True)
