@@ -39,17 +39,35 @@ def refresh(progress=None) -> int:
             progress(done)
 
 
-def public_matrix(exclude: set[int] = frozenset()):
-    """(claim ids, unit vectors as float32 rows) of every public claim, refreshed first."""
+_memo: dict[str, tuple] = {}
+
+
+def public_matrix():
+    """(claim ids, unit vectors as float32 rows) of every public claim, refreshed first.
+
+    Kept in this process until the next write to the knowledge base (the ``ANY`` cache tag, read where the
+    data is read: inside a transaction that changed claims it differs), so that an admin worker reads the
+    100,000 vectors once, not on every page.
+    """
+    from caching import tags as T
+    from caching.versioning import current_version
+
+    version = current_version(T.ANY)
+    if version not in _memo:
+        refresh()
+        _memo.clear()
+        _memo[version] = _read()
+    return _memo[version]
+
+
+def _read():
     import numpy as np
 
-    refresh()
     rows = ClaimVector.objects.filter(claim__is_public=True, model=encoder.MODEL_NAME).order_by("pk")
     ids, blobs = [], []
     for pk, blob in rows.values_list("pk", "vector").iterator(chunk_size=5000):
-        if pk not in exclude:
-            ids.append(pk)
-            blobs.append(bytes(blob))
+        ids.append(pk)
+        blobs.append(bytes(blob))
     if not ids:
         return np.zeros(0, dtype=np.int64), np.zeros((0, encoder.DIMENSIONS), dtype=np.float32)
     matrix = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(ids), encoder.DIMENSIONS)
