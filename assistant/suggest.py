@@ -81,7 +81,7 @@ def suggest(source: Source) -> list[SentenceSuggestions]:
     if not sentences:
         return []
     citing = _claims_citing(source, sentences)
-    nearest = _nearest(source, [s.text for s in sentences])
+    nearest = _nearest([s.text for s in sentences])
     claims = _load({pk for near in nearest for pk, _ in near}, source)
     readings = [analysis.Reading.of(s.text) for s in sentences]
     idf = analysis.idf_weights([*(c.reading.words for c in claims.values()), *(r.words for r in readings)])
@@ -103,7 +103,7 @@ def _claims_citing(source: Source, sentences) -> list[set[int]]:
     return citing
 
 
-def _nearest(source: Source, texts: list[str]) -> list[list[tuple[int, float]]]:
+def _nearest(texts: list[str]) -> list[list[tuple[int, float]]]:
     """For each text, the ``CANDIDATES`` public claims nearest in meaning, as (claim id, cosine).
 
     A long sentence often says several things, each a claim: its meaning is read whole and clause by clause
@@ -118,7 +118,7 @@ def _nearest(source: Source, texts: list[str]) -> list[list[tuple[int, float]]]:
     ids, matrix = vectors.public_matrix()
     if not len(ids):
         return [[] for _ in texts]
-    pieces, first = [], []  # every sentence's pieces, in order; where each sentence's begin
+    pieces, first = [], []  # every sentence's pieces, in order; the index of each sentence's first piece
     for text in texts:
         first.append(len(pieces))
         pieces.extend([text, *analysis.clauses(text)])

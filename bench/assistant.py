@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import statistics
 import time
 
 from run import PYTHON, log, machine, prepare_database, production_environment, run, write_results
@@ -111,7 +112,7 @@ def report(backend: str, data: dict) -> str:
             cells.append(f"{pct(value)} {'met' if met else '**missed**'}")
         lines.append(f"| {label} | {cells[0]} | {cells[1]} | {'≥' if at_least else '≤'} {target:.0%} |")
     warm = data["warm"]
-    best = min(warm["runs"])
+    middle = statistics.median(warm["runs"])
     lines += [
         "",
         f"### Speed at {data.get('claims', 100_000):,} more claims",
@@ -120,9 +121,10 @@ def report(backend: str, data: dict) -> str:
         "| --- | ---: | ---: | --- |",
         f"| `embed_claims`: every public claim's embedding, once | {data['embed_seconds']:.1f} | | |",
         f"| loading the model (once per process) | {warm['load']:.1f} | | |",
-        f"| suggestions for `{SOURCE}` ({warm['chars']:,} characters, {warm['sentences']} sentences), model loaded "
-        f"(best of {len(warm['runs'])}: {', '.join(f'{t:.2f}' for t in warm['runs'])}) | {best:.2f} | < "
-        f"{SPEED_TARGET_S:g} | {'met' if best < SPEED_TARGET_S else '**missed**'} |",
+        f"| suggestions for `{SOURCE}` ({warm['chars']:,} characters, {warm['sentences']} sentences), model loaded: "
+        f"median of {len(warm['runs'])} runs ({', '.join(f'{t:.2f}' for t in warm['runs'])}; the first reads the "
+        f"stored vectors) | {middle:.2f} | < {SPEED_TARGET_S:g} "
+        f"| {'met' if middle < SPEED_TARGET_S else '**missed**'} |",
         f"| `suggest_citations {SOURCE} --json` in a fresh process (Python and the model loading included) "
         f"| {data['cold_seconds']:.1f} | | |",
     ]

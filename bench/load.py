@@ -189,7 +189,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--claims", type=int, default=5_000, help="synthetic claims added before the run")
-    parser.add_argument("--throughput-seconds", type=int, default=20, help="each phase of the reads-under-editing run")
+    parser.add_argument("--throughput-seconds", type=int, default=40, help="each phase of the reads-under-editing run")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: make bench-tools (Debian's wrk)")

@@ -5,15 +5,17 @@
                                                       # PostgreSQL (in a database <name>_bench)
 
 In one run it: imports the fixtures into a fresh database; measures queries per
-page and median latency (page cache missed, and warm) for eight pages; adds
-100,000 synthetic claims; measures again; serves the site with gunicorn
-(2 workers) and measures requests per second with wrk for `/`, a claim page and
-`/healthz`; exports claims.csv and citations.csv over HTTP at that size (rows
-per second, and the worker's peak memory growth), next to the database's own
-command-line client running the same query, and (SQLite) Datasette streaming
-the same table from the same file, installed in a virtual environment of its
-own. Each target is printed as a ratio measured in this run, and the results
-replace this backend's section of bench/RESULTS.md.
+page and median latency (page cache missed, and warm) for every page type
+(bench/pages.py); adds 100,000 synthetic claims; measures again; serves the site
+with gunicorn (2 workers) and measures requests per second with wrk for `/`, a
+claim page and `/healthz`; exports claims.csv and citations.csv over HTTP at
+that size (rows per second, and the worker's peak memory growth), next to the
+database's own command-line client dumping the stored table and running the
+same query, and (SQLite) Datasette streaming the same table from the same file,
+installed in a virtual environment of its own; and the peak memory of
+`manage.py export_kb`, file by file. Each target is printed as a ratio measured
+in this run, and the results replace this backend's section of bench/RESULTS.md.
+The evidence assistant has its own benchmark, bench/assistant.py.
 
 Never run by the test suite: it takes a few minutes and wants the machine to itself.
 """

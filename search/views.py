@@ -108,32 +108,40 @@ def facet_counts(claims, filters) -> list[dict]:
     return out
 
 
+HITS = 300  # at most, of all kinds
+
+
 def search(request):
     """Ranked search across claims (and their quotes), people, events and sources, matched words highlighted."""
     q = (request.GET.get("q") or "").strip()[:200]
     context = {"q": q, "searched": bool(q)}
     if q:
         terms = engine.forgive(engine.parse(q))
-        hits = engine.search_terms(terms, limit=300)
+        hits = engine.search_terms(terms, limit=HITS)
         context["has_words"] = bool(terms)
-        context.update(_search_groups(hits, terms))
+        context.update(_search_groups(hits, terms, complete=len(hits) < HITS))
     return render(request, "search/results.html", context)
 
 
-def _notes_last(results: list[dict], terms) -> list[dict]:
+def _notes_last(results: list[dict], terms, complete: bool) -> list[dict]:
     """Claims found only through their editors' note come after those whose own words or quotes match, and
     say so: a claim is not about what its note discusses."""
-    ids = [r["claim"].pk for r in results if not r["quotes"]]
-    quotes: dict[int, list[str]] = {}
-    for claim_id, quote in Citation.objects.public().filter(claim__in=ids).values_list("claim_id", "quote"):
-        quotes.setdefault(claim_id, []).append(quote)
     for r in results:
-        texts = [r["claim"].statement, *quotes.get(r["claim"].pk, [])]
-        r["note_only"] = not r["quotes"] and not any(engine.mentions(text, terms) for text in texts)
+        r["note_only"] = not r["quotes"] and not engine.mentions(r["claim"].statement, terms)
+    # When the hits are complete, a claim with a matching quote has that quote among them; when they were cut at
+    # their limit, its quotes are read to make sure.
+    ids = [] if complete else [r["claim"].pk for r in results if r["note_only"]]
+    quotes: dict[int, list[str]] = {}
+    if ids:
+        for claim_id, quote in Citation.objects.public().filter(claim__in=ids).values_list("claim_id", "quote"):
+            quotes.setdefault(claim_id, []).append(quote)
+    for r in results:
+        if r["note_only"] and any(engine.mentions(text, terms) for text in quotes.get(r["claim"].pk, [])):
+            r["note_only"] = False
     return [r for r in results if not r["note_only"]] + [r for r in results if r["note_only"]]
 
 
-def _search_groups(hits, terms):
+def _search_groups(hits, terms, complete: bool):
     """Turn ranked hits into objects, in rank order, with one query per kind."""
     ids = {kind: [h.obj_id for h in hits if h.kind == kind] for kind in engine.KINDS}
     quotes = (
@@ -161,7 +169,7 @@ def _search_groups(hits, terms):
         return [(objects[h.obj_id], h.snippet) for h in hits if h.kind == kind and h.obj_id in objects][:50]
 
     return {
-        "claim_results": _notes_last(list(claim_results.values()), terms)[:100],
+        "claim_results": _notes_last(list(claim_results.values()), terms, complete)[:100],
         "people": ordered("person", people),
         "events": ordered("event", events),
         "sources": ordered("source", sources),

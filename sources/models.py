@@ -271,7 +271,13 @@ class Claim(EDTFDatedModel):
 
     class Meta:
         ordering = [models.F("date_lower").asc(nulls_last=True), "id"]
-        indexes = [models.Index(fields=["date_lower", "date_upper"], name="claim_date_bounds")]
+        indexes = [
+            models.Index(fields=["date_lower", "date_upper"], name="claim_date_bounds"),
+            # /claims/?sort=status reads a page of public claims in this order (PostgreSQL sorted all of them).
+            models.Index(
+                fields=["status", "timeline_date", "id"], condition=Q(is_public=True), name="claim_public_status_sort"
+            ),
+        ]
 
     def __str__(self) -> str:
         return anchoring.shorten(self.statement, 80)
