@@ -53,26 +53,17 @@ def home(request):
         "undated_total": counts.get(None, 0),
         "filters_form": filters_form(request, filters, full=False),
     }
-    chart_tags = [T.COUNTS, T.CATALOG, T.POSITIONS]
-    if year is not None and not filters.errors:
-        context.update(_one_year(request, claims, year, counts))
-        context["chart"] = cached(
-            request,
-            "timeline-chart",
-            key,
-            lambda: _chart(counts, Event.objects.turning_points().for_timeline()),
-            tags=chart_tags,
-        )
-        return render(request, "timeline_year.html", context)
-
     context["chart"] = cached(
         request,
         "timeline-chart",
         key,
         lambda: _chart(counts, Event.objects.turning_points().for_timeline()),
         store=store,
-        tags=chart_tags,
+        tags=[T.COUNTS, T.CATALOG, T.POSITIONS],
     )
+    if year is not None and not filters.errors:
+        context.update(_one_year(request, claims, year, counts))
+        return render(request, "timeline_year.html", context)
     if overview:
         sections = _sections_by_year(request, claims, filters, counts)
     else:  # a filtered view: its sections depend on any claim (cache_tags), cached as one
