@@ -50,6 +50,7 @@ MAX_QUERIES = 12
 RPS_SHARE = 0.5
 EXPORT_MEMORY_MB = 50
 SHARE_OF_CLI = 0.3
+EXPORT_RUNS = 3  # streams per export and tool; the median one is reported
 
 
 def log(message: str) -> None:
@@ -184,6 +185,18 @@ def stream_rows(url: str) -> tuple[int, float]:
         while block := response.read(1 << 16):
             lines += block.count(b"\n")
     return lines - 1, time.perf_counter() - started
+
+
+def median_run(measure, runs: int = EXPORT_RUNS) -> dict:
+    """The run of median duration among ``runs`` runs of ``measure()``: one stream is at the mercy of whatever
+    else the two cores do at that moment. Its figures are that run's; memory growth is the largest seen."""
+    results = sorted((measure() for _ in range(runs)), key=lambda r: r["seconds"])
+    median = dict(results[len(results) // 2])
+    median["runs_seconds"] = [round(r["seconds"], 3) for r in results]
+    growths = [r["memory_growth_mb"] for r in results if r.get("memory_growth_mb") is not None]
+    if "memory_growth_mb" in median:
+        median["memory_growth_mb"] = max(growths) if growths else None
+    return median
 
 
 def export_over_http(port: int, server, table: str) -> dict:
@@ -324,6 +337,7 @@ def report(backend: str, data: dict) -> str:
         "",
         "Over HTTP from the running site, against the database's command-line client dumping the stored table "
         "(`select * from sources_…`: the floor) and running the export's own query, and Datasette.",
+        f"Each figure is the median of {EXPORT_RUNS} streams; memory, the largest growth of ours.",
         "",
         "| table | rows | ours rows/s | memory growth | CLI, whole table rows/s | ours / CLI whole table "
         "| CLI, same query rows/s | ours / CLI same query | Datasette rows/s | ours / Datasette | |",
@@ -482,13 +496,15 @@ def main() -> None:
         log("exports")
         data["exports"] = {}
         for table in ("claims", "citations"):
-            data["exports"][table] = {"ours": export_over_http(port, server, table)}
+            data["exports"][table] = {"ours": median_run(lambda t=table: export_over_http(port, server, t))}
     for table in ("claims", "citations"):
-        data["exports"][table]["cli"] = export_with_cli(env, backend, table)
-        data["exports"][table]["cli_table"] = export_with_cli(env, backend, table, whole_table=True)
+        data["exports"][table]["cli"] = median_run(lambda t=table: export_with_cli(env, backend, t))
+        data["exports"][table]["cli_table"] = median_run(
+            lambda t=table: export_with_cli(env, backend, t, whole_table=True)
+        )
         if backend == "sqlite":
             db_path = env["DATABASE_URL"].removeprefix("sqlite:///")
-            datasette = export_with_datasette(db_path, f"sources_{table[:-1]}")
+            datasette = median_run(lambda t=table, d=db_path: export_with_datasette(d, f"sources_{t[:-1]}"))
             data["exports"][table]["datasette"] = datasette
             data["datasette_version"] = datasette["version"]
 

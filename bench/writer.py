@@ -5,7 +5,7 @@
 Run by bench/load.py beside the readers, on the same database, through the same
 model code as the admin (saves with history, status refresh, cache version
 changes), one transaction per change. Never retries: every failure counts, and
-"database is locked" is counted on its own. Prints a JSON summary.
+"database is locked" is counted on its own. Prints "ready" once set up, then a JSON summary.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def main() -> None:
     done = {"add": 0, "edit": 0, "toggle": 0}
     errors: list[str] = []
     n = 0
+    print("ready", flush=True)  # bench/load.py starts its readers now: the interpreter's start is not the editor's
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         started = time.monotonic()
