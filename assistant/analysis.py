@@ -89,6 +89,37 @@ def clauses(text: str) -> list[str]:
     return [p for p in parts if len(WORD.findall(p)) >= MIN_CLAUSE_WORDS]
 
 
+# Where a sentence's dates and numbers stop applying: "when" and "while" clauses share their main clause's time.
+_PART_BREAK = re.compile(
+    r"[;:()]|,(?!\s+(?:when|while)\b)|\s(?:and|but|whereas|which|who|after|before|because|although)\s"
+)
+
+
+def parts(text: str) -> list[str]:
+    """The whole sentence cut where its dates and numbers stop applying, every word kept: a fragment under four
+    words joins the part before it ("in 1956 and 1958"), or, opening the sentence, the part after it ("On 14
+    October 1964, …").
+
+    A sentence often says several things, each with its own date or number ("he put down the Anti-Party
+    Group, and became premier in 1958"): a date or a number differs only in the part that speaks of the claim.
+    """
+    cuts = [0, *(m.start() for m in _PART_BREAK.finditer(text)), len(text)]
+    pieces: list[str] = []
+    carry = ""
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        piece = carry + text[a:b]
+        carry = ""
+        if len(WORD.findall(piece)) >= MIN_CLAUSE_WORDS:
+            pieces.append(piece)
+        elif pieces:
+            pieces[-1] += piece
+        else:
+            carry = piece  # the sentence opens with a fragment: it belongs to what follows
+    if carry:
+        pieces.append(carry)
+    return [piece.strip(" ,;:") for piece in pieces] or [text]
+
+
 def content_words(text: str) -> set[str]:
     return {stem(w) for w in WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 2}
 
@@ -181,22 +212,26 @@ def overlap(sentence: set[str], claim: set[str], idf: dict[str, float]) -> float
 NEAR_YEARS = 5  # two dates further apart than this are about different things, not a disagreement
 
 
-def differences(sentence: Reading, claim: Reading) -> list[str]:
+def differences(sentence: Reading, claim: Reading, part: Reading | None = None) -> list[str]:
     """How the sentence disagrees with the claim, each as a short reason; [] when nothing checkable differs.
+
+    ``part``: the part of the sentence that speaks of the claim (``parts``), whose dates and numbers are
+    compared (a title or an outcome is compared across the whole sentence).
 
     A "not" on one side only is not taken for a disagreement: sources say "if not its exact wording" and
     "could not shake" of things they agree on, and it made more false contradictions than it found.
     """
     reasons = []
+    scoped = part or sentence
     if (
-        sentence.years
+        scoped.years
         and claim.years
-        and not sentence.years & claim.years
-        and min(abs(a - b) for a in sentence.years for b in claim.years) <= NEAR_YEARS
+        and not scoped.years & claim.years
+        and min(abs(a - b) for a in scoped.years for b in claim.years) <= NEAR_YEARS
     ):
-        reasons.append(f"dates differ: {_listed(sentence.years)} here, {_listed(claim.years)} in the claim")
-    if sentence.numbers and claim.numbers and not sentence.numbers & claim.numbers:
-        reasons.append(f"numbers differ: {_listed(sentence.numbers)} here, {_listed(claim.numbers)} in the claim")
+        reasons.append(f"dates differ: {_listed(scoped.years)} here, {_listed(claim.years)} in the claim")
+    if scoped.numbers and claim.numbers and not scoped.numbers & claim.numbers:
+        reasons.append(f"numbers differ: {_listed(scoped.numbers)} here, {_listed(claim.numbers)} in the claim")
     if sentence.offices and claim.offices and not sentence.offices & claim.offices:
         reasons.append(
             f"titles differ: {', '.join(sorted(sentence.offices))} here, {', '.join(sorted(claim.offices))} "

@@ -84,10 +84,11 @@ def suggest(source: Source) -> list[SentenceSuggestions]:
     nearest = _nearest([s.text for s in sentences])
     claims = _load({pk for near in nearest for pk, _ in near}, source)
     readings = [analysis.Reading.of(s.text) for s in sentences]
+    parts = [[analysis.Reading.of(part) for part in analysis.parts(s.text)] for s in sentences]
     idf = analysis.idf_weights([*(c.reading.words for c in claims.values()), *(r.words for r in readings)])
     out = []
     for i, sentence in enumerate(sentences):
-        candidates = _judge(readings[i], nearest[i], claims, idf, exclude=citing[i])
+        candidates = _judge(readings[i], nearest[i], claims, idf, exclude=citing[i], parts=parts[i])
         out.append(SentenceSuggestions(sentence.start, sentence.end, sentence.text, candidates))
     return out
 
@@ -169,7 +170,12 @@ def _load(pks: set[int], source: Source) -> dict[int, _Claim]:
     return out
 
 
-def _judge(sentence: analysis.Reading, near, claims: dict[int, _Claim], idf, exclude: set[int]) -> list[Candidate]:
+def _judge(
+    sentence: analysis.Reading, near, claims: dict[int, _Claim], idf, exclude: set[int], parts=()
+) -> list[Candidate]:
+    """``parts``: the readings of the sentence's parts (``analysis.parts``); a date or a number differs in the
+    part that says most of the claim's words, not in another part of the sentence."""
+    parts = list(parts) or [sentence]
     supports: dict[int, Candidate] = {}
     contradicts: dict[int, Candidate] = {}
     for pk, meaning in near:
@@ -182,7 +188,8 @@ def _judge(sentence: analysis.Reading, near, claims: dict[int, _Claim], idf, exc
         )
         score = MEANING_WEIGHT * meaning + (1 - MEANING_WEIGHT) * words
         if meaning >= SAME_SUBJECT or (meaning >= SAME_SUBJECT - 0.15 and words >= 0.3):
-            reasons = analysis.differences(sentence, claim.reading)
+            speaking = max(parts, key=lambda part: analysis.overlap(part.words, claim.reading.words, idf))
+            reasons = analysis.differences(sentence, claim.reading, part=speaking)
             if reasons:
                 contradicts[pk] = Candidate(pk, "contradicts", round(score, 3), "; ".join(reasons))
                 continue

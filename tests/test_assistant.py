@@ -52,6 +52,33 @@ def test_differences_name_what_differs():
     assert analysis.differences(split_1959, analysis.Reading.of("In 1959 the Sino-Soviet split began.")) == []
 
 
+def test_a_date_differs_only_in_the_part_of_the_sentence_that_speaks_of_the_claim():
+    text = (
+        "With Zhukov's help Khrushchev put down the Anti-Party Group that tried to oust him, "
+        "and he became premier of the Soviet Union in March 1958."
+    )
+    assert analysis.parts(text) == [
+        "With Zhukov's help Khrushchev put down the Anti-Party Group that tried to oust him",
+        "and he became premier of the Soviet Union in March 1958.",
+    ]
+    sentence = analysis.Reading.of(text)
+    ousted = analysis.Reading.of("In June 1957 Khrushchev defeated the Anti-Party Group.")
+    group, premier = (analysis.Reading.of(part) for part in analysis.parts(text))
+    assert analysis.differences(sentence, ousted) == ["dates differ: 1958 here, 1957 in the claim"]
+    assert analysis.differences(sentence, ousted, part=group) == []  # the 1958 is the premiership's
+    became = analysis.Reading.of("Khrushchev became premier in 1956.")
+    assert analysis.differences(sentence, became, part=premier) == ["dates differ: 1958 here, 1956 in the claim"]
+    # an opening fragment belongs to what follows; a "when" clause shares its main clause's date
+    assert analysis.parts("On 14 October 1964, the Presidium removed Khrushchev.") == [
+        "On 14 October 1964, the Presidium removed Khrushchev."
+    ]
+    assert len(analysis.parts("He did not become premier until 1960, when he pushed Bulganin aside.")) == 1
+    assert analysis.parts("Crops failed in 1956 and 1958, which ended his promises of plenty.") == [
+        "Crops failed in 1956 and 1958",
+        "which ended his promises of plenty.",
+    ]
+
+
 # --------------------------------------------------------------------------- the command
 
 
