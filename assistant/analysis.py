@@ -120,6 +120,15 @@ def parts(text: str) -> list[str]:
     return [piece.strip(" ,;:") for piece in pieces] or [text]
 
 
+_PRONOUN_OPENING = re.compile(r"(?:He|She|It|Its|They|Their|His|Her|This|These|Those)\b")
+
+
+def opens_with_pronoun(text: str) -> bool:
+    """Whether the sentence names its subject only by a pronoun ("He was shot…"), so that it means someone the
+    sentence before it names."""
+    return bool(_PRONOUN_OPENING.match(text.lstrip()))
+
+
 def content_words(text: str) -> set[str]:
     return {stem(w) for w in WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 2}
 

@@ -33,6 +33,7 @@ STRONG_SUPPORT = 0.7  # a support this sure makes the claim's recorded conflicts
 SAME_SUBJECT = 0.5  # meaning close enough (or a little less, with shared words) for a difference to contradict
 MAX_SUPPORTS = 5
 MAX_CONTRADICTIONS = 3
+CONTEXT_DISCOUNT = 0.1  # taken off the nearness of a pronoun sentence read after the one before it
 SENTENCES_PER_BLOCK = 16  # sentences compared with every claim at once (16 x 5 pieces x 100,000 claims: 32 MB)
 
 
@@ -108,7 +109,9 @@ def _nearest(texts: list[str]) -> list[list[tuple[int, float]]]:
     """For each text, the ``CANDIDATES`` public claims nearest in meaning, as (claim id, cosine).
 
     A long sentence often says several things, each a claim: its meaning is read whole and clause by clause
-    (``analysis.clauses``), and a claim's nearness is that of the nearest of them.
+    (``analysis.clauses``), and a claim's nearness is that of the nearest of them. A sentence that opens with
+    a pronoun ("He was shot as a traitor") is also read after the sentence before it, which names whom it
+    means, a little discounted (``CONTEXT_DISCOUNT``) so that the claims of that sentence do not move here.
     """
     if not encoder.available():
         return _nearest_by_words(texts)
@@ -119,17 +122,23 @@ def _nearest(texts: list[str]) -> list[list[tuple[int, float]]]:
     ids, matrix = vectors.public_matrix()
     if not len(ids):
         return [[] for _ in texts]
-    pieces, first = [], []  # every sentence's pieces, in order; the index of each sentence's first piece
-    for text in texts:
+    pieces, first, discount = [], [], []  # every sentence's pieces, in order; each sentence's first piece
+    for i, text in enumerate(texts):
         first.append(len(pieces))
-        pieces.extend([text, *analysis.clauses(text)])
+        own = [text, *analysis.clauses(text)]
+        pieces.extend(own)
+        discount.extend([0.0] * len(own))
+        if i and analysis.opens_with_pronoun(text):
+            pieces.append(f"{texts[i - 1]} {text}")
+            discount.append(CONTEXT_DISCOUNT)
     encoded = encoder.encode(pieces)
+    discounts = np.asarray(discount, dtype=np.float32)[:, None]
     k = min(CANDIDATES, len(ids))
     out = []
     for block in range(0, len(texts), SENTENCES_PER_BLOCK):  # a block at a time: memory stays small
         starts = first[block : block + SENTENCES_PER_BLOCK]
         end = first[block + SENTENCES_PER_BLOCK] if block + SENTENCES_PER_BLOCK < len(texts) else len(pieces)
-        similarity = encoded[starts[0] : end] @ matrix.T
+        similarity = encoded[starts[0] : end] @ matrix.T - discounts[starts[0] : end]
         nearest = np.maximum.reduceat(similarity, [s - starts[0] for s in starts], axis=0)  # max over each's pieces
         top = np.argpartition(-nearest, k - 1, axis=1)[:, :k]
         out.extend([(int(ids[j]), float(row[j])) for j in picks] for row, picks in zip(nearest, top, strict=True))

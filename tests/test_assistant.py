@@ -133,6 +133,22 @@ def test_json_output_in_text_order_with_supports_contradictions_and_nothing(draf
 
 
 @needs_model
+def test_a_sentence_opening_with_a_pronoun_is_read_after_the_one_before_it(curated_db, monkeypatch):
+    from assistant import suggest
+
+    assert analysis.opens_with_pronoun("He was shot.") and not analysis.opens_with_pronoun("Hence he was shot.")
+    executed = Claim.objects.get(key="a-beria-executed").pk
+    texts = [
+        "The security chief Lavrentiy Beria lost the struggle for power in 1953.",
+        "He was jailed, condemned to death and shot as a traitor.",
+    ]
+    read_with_context = dict(suggest._nearest(texts)[1])[executed]
+    monkeypatch.setattr(analysis, "opens_with_pronoun", lambda text: False)
+    read_alone = dict(suggest._nearest(texts)[1])[executed]
+    assert read_with_context > read_alone + 0.02  # "he" is Beria, named only in the sentence before
+
+
+@needs_model
 def test_reasons_and_claims_already_citing_the_sentence_left_out(draft_sixth):
     sentence = "He also cut the army and navy hard in favour of nuclear rockets."
     start = SIXTH.index(sentence)
