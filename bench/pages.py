@@ -65,12 +65,17 @@ def pages() -> dict[str, str]:
 
 
 def fetch(client: Client, url: str) -> float:
+    return fetch_sized(client, url)[0]
+
+
+def fetch_sized(client: Client, url: str) -> tuple[float, int]:
+    """(milliseconds, bytes of the page)."""
     started = time.perf_counter()
     response = client.get(url)
     elapsed = (time.perf_counter() - started) * 1000
     if response.status_code != 200:
         raise SystemExit(f"{url} answered {response.status_code}")
-    return elapsed
+    return elapsed, len(response.content)
 
 
 def measure() -> dict:
@@ -85,7 +90,7 @@ def measure() -> dict:
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(count):
-            fetch(client, url)
+            size = fetch_sized(client, url)[1]
         sep = "&" if "?" in url else "?"
         cold = [fetch(client, f"{url}{sep}_bench={n}-{i}") for i in range(REPEAT)]
         fetch(client, url)
@@ -93,6 +98,7 @@ def measure() -> dict:
         results[name] = {
             "url": url,
             "queries": len(queries),
+            "bytes": size,  # a list page at seed size may hold fewer rows than a page takes: it is smaller
             "cold_ms": round(statistics.median(cold), 2),
             "warm_ms": round(statistics.median(warm), 2),
         }

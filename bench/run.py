@@ -285,6 +285,10 @@ def export_with_datasette(db_path: str, table: str) -> dict:
 # --------------------------------------------------------------------------- report
 
 
+def _kb(page: dict) -> str:
+    return f"{page['bytes'] / 1000:.0f}" if "bytes" in page else "?"
+
+
 def verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
@@ -301,11 +305,12 @@ def report(backend: str, data: dict) -> str:
         "",
         f"Queries counted with every cache empty (target ≤ {MAX_QUERIES} and the same at both sizes). Latency in ms, "
         "median of the run's requests: *missed* = the page cache missed (a unique dummy parameter each time), "
-        f"*warm* = the same URL again; growth target ≤ {PAGE_LATENCY_GROWTH:g}×.",
+        f"*warm* = the same URL again; growth target ≤ {PAGE_LATENCY_GROWTH:g}×. *kB*: the page's size, seed → "
+        "100k (a list at seed size holds fewer rows than a page takes, so its page is smaller).",
         "",
-        "| page | queries seed | queries 100k | missed seed | missed 100k | growth "
+        "| page | queries seed | queries 100k | kB | missed seed | missed 100k | growth "
         "| warm seed | warm 100k | growth | |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     all_ok = True
     for name, s in seed.items():
@@ -315,7 +320,8 @@ def report(backend: str, data: dict) -> str:
         ok = ok and cold <= PAGE_LATENCY_GROWTH and warm <= PAGE_LATENCY_GROWTH
         all_ok &= ok
         lines.append(
-            f"| {name} | {s['queries']} | {b['queries']} | {s['cold_ms']:.1f} | {b['cold_ms']:.1f} | {cold:.2f}× "
+            f"| {name} | {s['queries']} | {b['queries']} | {_kb(s)} → {_kb(b)} | {s['cold_ms']:.1f} "
+            f"| {b['cold_ms']:.1f} | {cold:.2f}× "
             f"| {s['warm_ms']:.2f} | {b['warm_ms']:.2f} | {warm:.2f}× | {verdict(ok)} |"
         )
     rps = data["rps"]
