@@ -66,8 +66,20 @@ class SourceQuerySet(models.QuerySet):
         return self.filter(is_published=True)
 
     def for_list(self):
-        """The sources list: the stored counts and coverage, not the texts."""
-        return self.defer("text", "notes").order_by("file_name", "slug")
+        """The sources list: what its rows show, the stored counts and coverage (not the texts: a row costs its
+        fields' decoding)."""
+        return self.only(
+            "title",
+            "short_title",
+            "slug",
+            "publisher",
+            "kind",
+            "file_name",
+            "claim_count",
+            "citation_count",
+            "sentence_count",
+            "cited_sentence_count",
+        ).order_by("file_name", "slug")
 
     def for_reading(self):
         """The source page: the text, its references and figures, every public citation with its claim."""
