@@ -120,13 +120,19 @@ def parts(text: str) -> list[str]:
     return [piece.strip(" ,;:") for piece in pieces] or [text]
 
 
-_PRONOUN_OPENING = re.compile(r"(?:He|She|It|Its|They|Their|His|Her|This|These|Those)\b")
+_PERSONAL_OPENING = re.compile(r"(?P<mark>[\"“‘(]?)(?P<pronoun>He|She|His|Her|They|Their)\b")
 
 
-def opens_with_pronoun(text: str) -> bool:
-    """Whether the sentence names its subject only by a pronoun ("He was shot…"), so that it means someone the
-    sentence before it names."""
-    return bool(_PRONOUN_OPENING.match(text.lstrip()))
+def resolved(text: str, names: list[str]) -> list[str]:
+    """The sentence read with its opening personal pronoun as each of ``names`` ("He was jailed and shot" →
+    "Lavrentiy Beria was jailed and shot"), [] when it opens otherwise: who "he" is, the sentence alone
+    does not say, and the claims do."""
+    text = text.lstrip()
+    found = _PERSONAL_OPENING.match(text)
+    if not found or not names:
+        return []
+    possessive = "’s" if found["pronoun"] in ("His", "Her", "Their") else ""
+    return [f"{found['mark']}{name}{possessive}{text[found.end() :]}" for name in names]
 
 
 def content_words(text: str) -> set[str]:

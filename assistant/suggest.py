@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
+from people.models import Person
 from sources.models import Citation, Claim, Conflict, Source
 from sources.sentences import substantive_sentences
 
@@ -33,7 +34,6 @@ STRONG_SUPPORT = 0.7  # a support this sure makes the claim's recorded conflicts
 SAME_SUBJECT = 0.5  # meaning close enough (or a little less, with shared words) for a difference to contradict
 MAX_SUPPORTS = 5
 MAX_CONTRADICTIONS = 3
-CONTEXT_DISCOUNT = 0.1  # taken off the nearness of a pronoun sentence read after the one before it
 SENTENCES_PER_BLOCK = 16  # sentences compared with every claim at once (16 x 5 pieces x 100,000 claims: 32 MB)
 
 
@@ -110,8 +110,8 @@ def _nearest(texts: list[str]) -> list[list[tuple[int, float]]]:
 
     A long sentence often says several things, each a claim: its meaning is read whole and clause by clause
     (``analysis.clauses``), and a claim's nearness is that of the nearest of them. A sentence that opens with
-    a pronoun ("He was shot as a traitor") is also read after the sentence before it, which names whom it
-    means, a little discounted (``CONTEXT_DISCOUNT``) so that the claims of that sentence do not move here.
+    a personal pronoun ("He was shot as a traitor") is also read with the pronoun as each person the sentence
+    before it names (``analysis.resolved``): its own words, never the other sentence's.
     """
     if not encoder.available():
         return _nearest_by_words(texts)
@@ -122,26 +122,39 @@ def _nearest(texts: list[str]) -> list[list[tuple[int, float]]]:
     ids, matrix = vectors.public_matrix()
     if not len(ids):
         return [[] for _ in texts]
-    pieces, first, discount = [], [], []  # every sentence's pieces, in order; each sentence's first piece
+    named = _people_named(texts)
+    pieces, first = [], []  # every sentence's pieces, in order; the index of each sentence's first piece
     for i, text in enumerate(texts):
         first.append(len(pieces))
-        own = [text, *analysis.clauses(text)]
-        pieces.extend(own)
-        discount.extend([0.0] * len(own))
-        if i and analysis.opens_with_pronoun(text):
-            pieces.append(f"{texts[i - 1]} {text}")
-            discount.append(CONTEXT_DISCOUNT)
+        pieces.extend([text, *analysis.clauses(text), *(analysis.resolved(text, named[i - 1]) if i else ())])
     encoded = encoder.encode(pieces)
-    discounts = np.asarray(discount, dtype=np.float32)[:, None]
     k = min(CANDIDATES, len(ids))
     out = []
     for block in range(0, len(texts), SENTENCES_PER_BLOCK):  # a block at a time: memory stays small
         starts = first[block : block + SENTENCES_PER_BLOCK]
         end = first[block + SENTENCES_PER_BLOCK] if block + SENTENCES_PER_BLOCK < len(texts) else len(pieces)
-        similarity = encoded[starts[0] : end] @ matrix.T - discounts[starts[0] : end]
+        similarity = encoded[starts[0] : end] @ matrix.T
         nearest = np.maximum.reduceat(similarity, [s - starts[0] for s in starts], axis=0)  # max over each's pieces
         top = np.argpartition(-nearest, k - 1, axis=1)[:, :k]
         out.extend([(int(ids[j]), float(row[j])) for j in picks] for row, picks in zip(nearest, top, strict=True))
+    return out
+
+
+def _people_named(texts: list[str], most: int = 2) -> list[list[str]]:
+    """The names of the people each text mentions (by a capitalised word of three letters or more of their
+    name or aliases), in the order it mentions them, at most ``most``; then the person the knowledge base is
+    about (the most claims), whom a sentence often names only as "him"."""
+    by_word: dict[str, list[str]] = defaultdict(list)
+    for name, aliases in Person.objects.order_by("pk").values_list("name", "aliases"):
+        for word in {w for w in analysis.WORD.findall(f"{name} {aliases}") if len(w) >= 3 and w[0].isupper()}:
+            by_word[word].append(name)
+    central = Person.objects.order_by("-claim_count", "pk").values_list("name", flat=True).first()
+    out = []
+    for text in texts:
+        names: dict[str, None] = {}
+        for word in analysis.WORD.findall(text):
+            names.update(dict.fromkeys(by_word.get(word, ())))
+        out.append(list(dict.fromkeys([*list(names)[:most], *([central] if central else [])])))
     return out
 
 
