@@ -25,6 +25,7 @@ import argparse
 import datetime
 import json
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -127,7 +128,8 @@ def start_writer(env: dict, seconds: float, interval: float | None = None) -> su
     against a Python interpreter starting (a second of one core, which on two cores is a few percent of a run)."""
     command = [PYTHON, "bench/writer.py", str(seconds), *([str(interval)] if interval is not None else [])]
     writer = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-    if writer.stdout.readline().strip() != "ready":
+    ready, _, _ = select.select([writer.stdout], [], [], 120)  # a writer stuck before its first change
+    if not ready or writer.stdout.readline().strip() != "ready":
         writer.kill()
         raise SystemExit(f"bench/writer.py did not start (exit status {writer.wait()})")
     return writer
