@@ -141,9 +141,10 @@ def _nearest(texts: list[str]) -> list[list[tuple[int, float]]]:
 
 
 def _people_named(texts: list[str], most: int = 2) -> list[list[str]]:
-    """The names of the people each text mentions (by a capitalised word of three letters or more of their
-    name or aliases), in the order it mentions them, at most ``most``; then the person the knowledge base is
-    about (the most claims), whom a sentence often names only as "him"."""
+    """The names of the people each text mentions (by capitalised words of three letters or more of their
+    name or aliases), those it names by more words first ("Leonid Brezhnev" is Brezhnev, not every Leonid),
+    then in the order it mentions them, at most ``most``; then the person the knowledge base is about (the
+    most claims), whom a sentence often names only as "him"."""
     by_word: dict[str, list[str]] = defaultdict(list)
     for name, aliases in Person.objects.order_by("pk").values_list("name", "aliases"):
         for word in {w for w in analysis.WORD.findall(f"{name} {aliases}") if len(w) >= 3 and w[0].isupper()}:
@@ -151,10 +152,12 @@ def _people_named(texts: list[str], most: int = 2) -> list[list[str]]:
     central = Person.objects.order_by("-claim_count", "pk").values_list("name", flat=True).first()
     out = []
     for text in texts:
-        names: dict[str, None] = {}
+        words: dict[str, set[str]] = {}  # name -> the words of the text that name them, in order of mention
         for word in analysis.WORD.findall(text):
-            names.update(dict.fromkeys(by_word.get(word, ())))
-        out.append(list(dict.fromkeys([*list(names)[:most], *([central] if central else [])])))
+            for name in by_word.get(word, ()):
+                words.setdefault(name, set()).add(word)
+        named = sorted(words, key=lambda name: -len(words[name]))  # stable: mention order among equals
+        out.append(list(dict.fromkeys([*named[:most], *([central] if central else [])])))
     return out
 
 

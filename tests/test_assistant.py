@@ -153,6 +153,8 @@ def test_a_sentence_opening_with_a_pronoun_is_read_with_whom_it_means(curated_db
     ]
     named = suggest._people_named(texts)
     assert named[0][0] == "Lavrentiy Beria" and named[0][-1] == "Nikita Khrushchev"  # and the central person
+    # "Georgy" alone could be Malenkov or Zhukov; "Lavrentiy Beria" is Beria by two words, so he comes first
+    assert suggest._people_named(["Georgy sided with Lavrentiy Beria."])[0][0] == "Lavrentiy Beria"
     executed = Claim.objects.get(key="a-beria-executed").pk
     read_resolved = dict(suggest._nearest(texts)[1])[executed]
     monkeypatch.setattr(analysis, "resolved", lambda text, names: [])
