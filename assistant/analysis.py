@@ -10,12 +10,12 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from core import period
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 YEAR = re.compile(r"\b(1[89]\d\d)(?:s\b)?")
-NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?![\w,]*\d)")
 STOPWORDS = frozenset(
     """a about above after again against all also although am among an and any are as at be because been before
     being between both but by can could did do does during each even ever few for from further had has have having
@@ -143,27 +143,98 @@ def years(text: str) -> set[int]:
     return {int(y) for y in YEAR.findall(text) if period.FIRST_YEAR - 60 <= int(y) <= period.LAST_YEAR + 30}
 
 
-def numbers(text: str) -> set[int]:
-    """Quantities (not years, not days of a month): "100,000", "600,000", "two million", "a hundred"."""
-    found = set()
-    without_dates = re.sub(r"\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|"
-                           r"November|December)\b|\b(?:January|February|March|April|May|June|July|August|September|"
-                           r"October|November|December)\s+\d{1,2}\b", " ", text)  # fmt: skip
-    for raw in NUMBER.findall(without_dates):
-        value = int(raw.replace(",", ""))
-        if raw.replace(",", "") == raw and len(raw) == 4 and 1800 <= value <= 2100:
-            continue  # a year
-        if value >= 10:
-            found.add(value)
-    words = [w.lower() for w in WORD.findall(without_dates)]
-    for i, word in enumerate(words):
-        scaled = i + 1 < len(words) and words[i + 1] in SCALES and word not in SCALES
-        if word in SCALES and i and words[i - 1] in NUMBER_WORDS and words[i - 1] not in SCALES:
-            continue  # "two million": counted with the word before it
-        if word in SCALES or word in NUMBER_WORDS and (scaled or NUMBER_WORDS[word] >= 10):
-            value = SCALES.get(word) or NUMBER_WORDS[word]
-            found.add(value * SCALES[words[i + 1]] if scaled else value)
+class Quantity(NamedTuple):
+    """A number as a source gives it: exact (600,000: low == high) or a range ("seven or eight million",
+    "thousands")."""
+
+    low: float
+    high: float
+
+    def agrees(self, other: Quantity) -> bool:
+        """Whether the two could be the same count: their ranges meet, an exact figure give or take a quarter
+        ("more than a million" agrees with 1.2 million; "thousands" does not with 100,000)."""
+        (a, b), (c, d) = self._widened(), other._widened()
+        return a <= d and c <= b
+
+    def _widened(self) -> tuple[float, float]:
+        return (self.low / AGREEING, self.high * AGREEING) if self.low == self.high else (self.low, self.high)
+
+    def __str__(self) -> str:
+        return _figure(self.low) if self.low == self.high else f"{_figure(self.low)}–{_figure(self.high)}"
+
+
+AGREEING = 1.25
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_DAY_OF_MONTH = re.compile(rf"\b\d{{1,2}}\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b")
+_QUANTITY_TOKEN = re.compile(r"\d+(?:st|nd|rd|th)\b|\d{1,3}(?:,\d{3})+(?![\d.])|\d+(?:\.\d+)?|[A-Za-z]+")
+_RANGE_WORDS = {"or", "to", "and"}  # "seven or eight million", "two to three thousand"
+_VAGUE = {"several", "few", "many", "some"}  # "several million": from two to nine
+
+
+def numbers(text: str) -> set[Quantity]:
+    """Quantities (not years, not days of a month): "100,000", "1.2 million", "seven or eight million",
+    "thousands" (a few thousand: 2,000 to 9,990), "hundreds of thousands"."""
+    tokens = [t.lower() for t in _QUANTITY_TOKEN.findall(_DAY_OF_MONTH.sub(" ", text))]
+    values = [_value(t) for t in tokens]
+    found: set[Quantity] = set()
+    i = 0
+    while i < len(tokens):
+        word, value = tokens[i], values[i]
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if value is not None and word not in SCALES and following in SCALES:  # "2 million", "two million"
+            scale, i = _scale(tokens, i + 1)
+            found.add(Quantity(value * scale, value * scale))
+        elif (  # "seven or eight million"
+            value is not None
+            and following in _RANGE_WORDS
+            and i + 3 < len(tokens)
+            and values[i + 2] is not None
+            and tokens[i + 2] not in SCALES
+            and tokens[i + 3] in SCALES
+        ):
+            low, high = sorted((value, values[i + 2]))
+            scale, i = _scale(tokens, i + 3)
+            found.add(Quantity(low * scale, high * scale))
+        elif word in _VAGUE and following in SCALES:  # "several million"
+            scale, i = _scale(tokens, i + 1)
+            found.add(Quantity(2 * scale, 9 * scale))
+        elif word in SCALES:  # "a million"; "thousands" (a few of them), "hundreds of thousands"
+            most = 9.99 if word.endswith("s") else 0
+            scale, i = _scale(tokens, i)
+            found.add(Quantity(2 * scale, most * scale) if most else Quantity(scale, scale))
+        else:
+            year = word.isdigit() and len(word) == 4 and 1800 <= int(word) <= 2100
+            if value is not None and value >= 10 and not year:
+                found.add(Quantity(value, value))
+            i += 1
     return found
+
+
+def _scale(tokens: list[str], i: int) -> tuple[float, int]:
+    """The product of the scale words from ``tokens[i]`` on ("hundred thousand", "hundreds of thousands"),
+    and the index after them."""
+    scale = 1
+    while i < len(tokens) and tokens[i] in SCALES:
+        scale *= SCALES[tokens[i]]
+        i += 1
+        if i + 1 < len(tokens) and tokens[i] == "of" and tokens[i + 1] in SCALES:
+            i += 1
+    return scale, i
+
+
+def _value(token: str) -> float | None:
+    if token[-1].isalpha() and token[0].isdigit():
+        return None  # an ordinal: "the 20th Congress"
+    if token[0].isdigit():
+        number = float(token.replace(",", ""))
+        return int(number) if number.is_integer() else number
+    return NUMBER_WORDS.get(token.lower())
+
+
+def _figure(value: float) -> str:
+    if value >= 10000:
+        return f"{value:,.0f}"
+    return f"{value:g}"
 
 
 def offices(text: str) -> set[str]:
@@ -190,7 +261,7 @@ class Reading:
     words: set[str] = field(default_factory=set)  # content-word stems
     plain: set[str] = field(default_factory=set)  # lower-cased words, as written
     years: set[int] = field(default_factory=set)
-    numbers: set[int] = field(default_factory=set)
+    numbers: set[Quantity] = field(default_factory=set)
     offices: set[str] = field(default_factory=set)
 
     @classmethod
@@ -245,7 +316,11 @@ def differences(sentence: Reading, claim: Reading, part: Reading | None = None) 
         and min(abs(a - b) for a in scoped.years for b in claim.years) <= NEAR_YEARS
     ):
         reasons.append(f"dates differ: {_listed(scoped.years)} here, {_listed(claim.years)} in the claim")
-    if scoped.numbers and claim.numbers and not scoped.numbers & claim.numbers:
+    if (
+        scoped.numbers
+        and claim.numbers
+        and not any(mine.agrees(theirs) for mine in scoped.numbers for theirs in claim.numbers)
+    ):
         reasons.append(f"numbers differ: {_listed(scoped.numbers)} here, {_listed(claim.numbers)} in the claim")
     if sentence.offices and claim.offices and not sentence.offices & claim.offices:
         reasons.append(

@@ -25,18 +25,45 @@ needs_model = pytest.mark.skipif(
 
 
 def test_numbers_years_and_offices_are_read_as_sources_write_them():
-    assert analysis.numbers("In 1958 alone some 600,000 servicemen went back to civilian life.") == {600000}
-    assert analysis.numbers("He demobilised two million men and 300,000 more on 14 March 1958.") == {
-        2_000_000,
-        300_000,
+    Q = analysis.Quantity
+    assert analysis.numbers("In 1958 alone some 600,000 servicemen went back to civilian life.") == {
+        Q(600_000, 600_000)
     }
-    assert analysis.numbers("thousands of laborers") == {1000}
+    assert analysis.numbers("He demobilised two million men and 300,000 more on 14 March 1958.") == {
+        Q(2_000_000, 2_000_000),
+        Q(300_000, 300_000),
+    }
+    assert analysis.numbers("the 20th Party Congress met on October 14") == set()  # an ordinal, a day
     assert analysis.years("from the 1950s to 1964") == {1950, 1964}
     assert analysis.offices("Khrushchev was First Secretary, not General Secretary.") == {
         "First Secretary",
         "General Secretary",
     }
     assert analysis.offices("the Chairman of the Council of Ministers") == analysis.offices("the premier")
+
+
+def test_quantities_are_read_with_their_scale_and_their_vagueness():
+    Q = analysis.Quantity
+    assert analysis.numbers("a further 1.2 million servicemen") == {Q(1_200_000, 1_200_000)}
+    assert analysis.numbers("more than 2 million servicemen") == {Q(2_000_000, 2_000_000)}  # not "a million"
+    assert analysis.numbers("seven or eight million were released") == {Q(7_000_000, 8_000_000)}
+    assert analysis.numbers("several million prisoners") == {Q(2_000_000, 9_000_000)}
+    assert analysis.numbers("millions died") == {Q(2_000_000, 9_990_000)}
+    assert analysis.numbers("thousands of laborers") == {Q(2000, 9990)}
+    assert analysis.numbers("hundreds of thousands") == {Q(200_000, 999_000)}
+    assert analysis.numbers("a hundred thousand volunteers") == {Q(100_000, 100_000)}
+
+    def differ(one: str, other: str) -> list[str]:
+        return analysis.differences(analysis.Reading.of(one), analysis.Reading.of(other))
+
+    assert differ("More than a million prisoners were freed.", "1.2 million prisoners were freed.") == []
+    assert differ("Seven or eight million were released.", "Several million were released.") == []
+    assert differ("Thousands of prisoners were released.", "Several million prisoners were released.") == [
+        "numbers differ: 2000–9990 here, 2,000,000–9,000,000 in the claim"
+    ]
+    assert differ("100,000 volunteers settled there.", "Thousands of labourers settled there.") == [
+        "numbers differ: 100,000 here, 2000–9990 in the claim"
+    ]
 
 
 def test_differences_name_what_differs():
