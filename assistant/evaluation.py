@@ -7,7 +7,8 @@ sources also cite. Then, run on S:
 * **supports**: each claim that lost its citation should be among the top 3 supports (recall@3), and first
   (recall@1), of each sentence its passage in S overlapped. Where n claims share a sentence, at most one can be
   first, so recall@1 is also given as "among the first n" (``supports_recall_at_1_shared``; the same as first
-  when a claim has its sentence to itself);
+  when a claim has its sentence to itself); ``supports_recall_at_1_ceiling`` is the most strict recall@1 any
+  ranking could reach on these labels (one first place per sentence);
 * **contradicts**: for each recorded conflict between a claim only S cited and a claim that stays, the one
   that stays should be among the top 3 contradictions of the sentences the removed claim was cited from;
 * **uncovered**: a sentence of S that no claim cited should get no candidate (a share of those that get any).
@@ -48,6 +49,7 @@ class Tally:
             "supports_recall_at_3": self.ratio("supports_at_3", "supports"),
             "supports_recall_at_1": self.ratio("supports_at_1", "supports"),
             "supports_recall_at_1_shared": self.ratio("supports_at_n", "supports"),
+            "supports_recall_at_1_ceiling": self.ratio("sentences_supporting", "supports"),
             "contradictions": self.counts["contradicts"],
             "contradicts_recall_at_3": self.ratio("contradicts_at_3", "contradicts"),
             "uncovered_sentences": self.counts["uncovered"],
@@ -66,6 +68,7 @@ def _score(tally: Tally, results, supports: dict[int, set[int]], contradicts: di
         top_contradictions = [c.claim_id for c in result.contradicts()][:3]
         expected = supports.get(i, set())
         ranked = [c.claim_id for c in result.supports()]
+        tally.counts["sentences_supporting"] += bool(expected)  # one first place per sentence: the ceiling
         for claim_id in expected:
             tally.counts["supports"] += 1
             tally.counts["supports_at_3"] += claim_id in top_supports

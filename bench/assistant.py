@@ -24,6 +24,7 @@ SPEED_TARGET_S = 5.0
 TARGETS = [  # (figure, label, target, at least?)
     ("supports_recall_at_3", "supports recall@3", 0.95, True),
     ("supports_recall_at_1", "supports recall@1", 0.85, True),
+    ("supports_recall_at_1_ceiling", "supports recall@1: the most any ranking can reach on these labels", 0.85, True),
     ("supports_recall_at_1_shared", "supports recall@1, shared sentences counted as first", 0.85, True),
     ("contradicts_recall_at_3", "contradictions recall@3", 0.66, True),
     ("uncovered_with_candidates", "uncovered sentences given any candidate", 0.20, False),

@@ -367,3 +367,8 @@ def test_evaluation_changes_nothing_and_holds_its_figures_on_one_source(curated_
     assert labelled["uncovered_sentences"] == 5
     assert labelled["uncovered_with_candidates"] <= 0.2
     assert labelled["contradicts_recall_at_3"] >= 0.66
+    # 51 labelled supports in 19 sentences: strict recall@1 can reach 19/51 at most, and no run exceeds it
+    assert labelled["supports_recall_at_1_ceiling"] == pytest.approx(19 / 51)
+    for figures_of_a_run in (row, labelled):
+        assert figures_of_a_run["supports_recall_at_1"] <= figures_of_a_run["supports_recall_at_1_ceiling"]
+        assert figures_of_a_run["supports_recall_at_1"] <= figures_of_a_run["supports_recall_at_1_shared"]

@@ -83,12 +83,19 @@ class Command(BaseCommand):
             )
         self.stdout.write("")
         for row in (overall, *rows[len(rows) - (1 if labelled else 0) :]):
+            figures = row.figures()
             for name, (target, sense) in TARGETS.items():
-                value = row.figures()[name]
+                value = figures[name]
                 met = value is None or (value >= target if sense == "≥" else value <= target)
                 self.stdout.write(
                     f"{row.name}: {name} {_pct(value)} (target {sense} {target:.0%}): {'met' if met else 'MISSED'}"
                 )
+            self.stdout.write(
+                f"{row.name}: supports_recall_at_1 can reach at most {_pct(figures['supports_recall_at_1_ceiling'])} "
+                "on these labels (some sentences are cited for several claims, and only one can be first); "
+                f"counting n claims that share a sentence as first when among its first n: "
+                f"{_pct(figures['supports_recall_at_1_shared'])}"
+            )
 
 
 def _pct(value) -> str:
