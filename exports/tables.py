@@ -118,9 +118,17 @@ class Table:
         return next(c for c in self.columns if c.name == name)
 
     def raw_values(self, public: bool = True) -> dict[str, Any]:
+        """Each column's raw value: a field path or an expression. Columns made by one callable (``sources``
+        and ``source_files``) share one expression, which the query reads once."""
+        made: dict[Callable, Any] = {}
         values = {}
         for column in self.columns:
-            raw = column.raw(public) if callable(column.raw) else column.raw
+            if callable(column.raw):
+                if column.raw not in made:
+                    made[column.raw] = column.raw(public)
+                raw = made[column.raw]
+            else:
+                raw = column.raw
             values[column.name] = raw if raw is not None else column.name
         return values
 

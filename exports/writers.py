@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
+from typing import Any
 
 from django.db import connections
 from django.db.models import Case, F, Func, Q, TextField, Value, When
@@ -55,16 +56,22 @@ def _values(column: Column, raw) -> list[str]:
 
 def to_cell(column: Column, raw):
     """A raw value as ``csv_lines`` writes it: text (quoted), a number, bare true/false, or nothing."""
+    return cell_maker(column)(raw)
+
+
+def cell_maker(column: Column) -> Callable[[Any], Any]:
+    """``to_cell`` for one column, as a function of the raw value alone: made once per column, it saves
+    the choice by kind on each of the claims export's 1.6 million cells."""
     kind = column.kind
     if kind == "many":
-        return ";".join(_values(column, raw))
-    if kind == "date":
-        return raw.isoformat() if raw else ""
+        return lambda raw: ";".join(_values(column, raw))
+    if kind == "date":  # ISO text from SQLite's cursor, a date from PostgreSQL's
+        return lambda raw: (raw if isinstance(raw, str) else raw.isoformat()) if raw else ""
     if kind == "boolean":
-        return TRUE if raw else FALSE
+        return lambda raw: TRUE if raw else FALSE
     if kind == "integer":
-        return 0 if raw is None else raw
-    return raw if raw is not None else ""
+        return lambda raw: 0 if raw is None else raw
+    return lambda raw: raw if raw is not None else ""
 
 
 def to_json(column: Column, raw):
@@ -152,20 +159,60 @@ def csv_lines(table: Table, rows: Iterable[list]) -> Iterator[str]:
 
 
 def raw_rows(table: Table, claims=None, *, public: bool = True):
-    """The table's rows as tuples of raw values, one per column, in primary-key order (one query).
+    """The table's raw values, in primary-key order (one query): one per expression, where two columns made
+    from one expression (``sources`` and ``source_files``) read it once; ``columns_at`` says which is whose.
 
     Only public rows and public evidence, unless ``public=False`` (the admin's export of selected claims).
     """
-    values = table.raw_values(public)
-    annotations = {f"_{name}": expr for name, expr in values.items() if not isinstance(expr, str)}
-    paths = [f"_{name}" if not isinstance(expr, str) else expr for name, expr in values.items()]
+    annotations, paths = {}, []
+    for name, expr in _read_once(table, public):
+        if isinstance(expr, str):
+            paths.append(expr)
+        else:
+            annotations[f"_{name}"] = expr
+            paths.append(f"_{name}")
     return table.rows(claims, public).order_by(*table.ordering).annotate(**annotations).values_list(*paths)
 
 
-def table_rows(table: Table, claims=None) -> Iterator[list]:
-    columns = table.columns
-    for raw in raw_rows(table, claims).iterator(chunk_size=CHUNK):
-        yield [to_cell(column, value) for column, value in zip(columns, raw, strict=True)]
+def columns_at(table: Table, public: bool = True) -> list[int]:
+    """For each column of ``table``, the index of its raw value in a row of ``raw_rows``."""
+    return _read_once(table, public).at
+
+
+class _Reads(list):
+    at: list[int]
+
+
+def _read_once(table: Table, public: bool) -> _Reads:
+    reads, index_of, at = _Reads(), {}, []
+    for name, expr in table.raw_values(public).items():
+        key = expr if isinstance(expr, str) else id(expr)
+        if key not in index_of:
+            index_of[key] = len(reads)
+            reads.append((name, expr))
+        at.append(index_of[key])
+    reads.at = at
+    return reads
+
+
+def table_rows(table: Table, claims=None, *, public: bool = True) -> Iterator[list]:
+    """The table's rows as CSV cells (``to_cell``), streamed (``_streamed``)."""
+    cells = [(cell_maker(column), i) for column, i in zip(table.columns, columns_at(table, public), strict=True)]
+    for raw in _streamed(raw_rows(table, claims, public=public)):
+        yield [make(raw[i]) for make, i in cells]
+
+
+def _streamed(rows) -> Iterator[tuple]:
+    """The rows of a values_list queryset, memory bounded: SQLite's cursor read as it goes, without Django's
+    per-value conversions (a third of the claims export's time); PostgreSQL's through a server-side cursor."""
+    if connections[rows.db].vendor != "sqlite":
+        yield from rows.iterator(chunk_size=CHUNK)
+        return
+    sql, params = rows.query.sql_with_params()
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(CHUNK):
+            yield from batch
 
 
 def table_lines(name: str, claims=None) -> Iterator[str]:
@@ -252,7 +299,8 @@ def claims_json(claims=None) -> Iterator[str]:
     (the citations table's columns but ``claim_id``). Streamed: one query for a chunk of claims' citations."""
     claims_table, citations_table = TABLES["claims"], TABLES["citations"]
     citation_columns = [c for c in citations_table.columns if c.name != "claim_id"]
-    claim_id_at = citations_table.names.index("claim_id")
+    citation_at = dict(zip(citations_table.names, columns_at(citations_table), strict=True))
+    claim_id_at = citation_at["claim_id"]
     yield "[\n"
     first = True
     chunk: list[dict] = []
@@ -261,14 +309,15 @@ def claims_json(claims=None) -> Iterator[str]:
         ids = [item["id"] for item in chunk]
         nested: dict[int, list] = {pk: [] for pk in ids}
         for raw in raw_rows(citations_table, None).filter(claim_id__in=ids):
-            item = {c.name: to_json(c, raw[citations_table.names.index(c.name)]) for c in citation_columns}
+            item = {c.name: to_json(c, raw[citation_at[c.name]]) for c in citation_columns}
             nested[raw[claim_id_at]].append(item)
         for item in chunk:
             item["citations"] = nested[item["id"]]
         return [json.dumps(item, ensure_ascii=False) for item in chunk]
 
+    at = columns_at(claims_table)
     for raw in raw_rows(claims_table, claims).iterator(chunk_size=CHUNK):
-        chunk.append({c.name: to_json(c, value) for c, value in zip(claims_table.columns, raw, strict=True)})
+        chunk.append({c.name: to_json(c, raw[i]) for c, i in zip(claims_table.columns, at, strict=True)})
         if len(chunk) == CHUNK:
             for text in flush():
                 yield ("" if first else ",\n") + text
