@@ -49,8 +49,12 @@ TRUE, FALSE = _Bare("true"), _Bare("false")
 
 
 def _values(column: Column, raw) -> list[str]:
-    key = int if column.items == "integer" else None
-    values = sorted({v for v in (raw or "").split(SEP) if v}, key=key)
+    if not raw:
+        return []
+    if SEP in raw:
+        values = sorted({v for v in raw.split(SEP) if v}, key=int if column.items == "integer" else None)
+    else:
+        values = [raw]  # most claims have one person, one source, no theme or conflict
     return column.split(values) if column.split else values
 
 
@@ -71,7 +75,14 @@ def cell_maker(column: Column) -> Callable[[Any], Any]:
         return lambda raw: TRUE if raw else FALSE
     if kind == "integer":
         return lambda raw: 0 if raw is None else raw
+    if kind == "count":
+        return _count
     return lambda raw: raw if raw is not None else ""
+
+
+def _count(raw) -> int:
+    """How many values a ``count`` column's expression gathered (joined by SEP)."""
+    return raw.count(SEP) + 1 if raw else 0
 
 
 def to_json(column: Column, raw):
@@ -85,6 +96,8 @@ def to_json(column: Column, raw):
         return bool(raw)
     if kind == "integer":
         return 0 if raw is None else raw
+    if kind == "count":
+        return _count(raw)
     return raw
 
 
