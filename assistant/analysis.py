@@ -173,41 +173,57 @@ _VAGUE = {"several", "few", "many", "some"}  # "several million": from two to ni
 
 def numbers(text: str) -> set[Quantity]:
     """Quantities (not years, not days of a month): "100,000", "1.2 million", "seven or eight million",
-    "thousands" (a few thousand: 2,000 to 9,990), "hundreds of thousands"."""
+    "thousands" (a few thousand: 2,000 to 9,990), "hundreds of thousands"; not one the text denies ("thousands
+    were released, not millions")."""
     tokens = [t.lower() for t in _QUANTITY_TOKEN.findall(_DAY_OF_MONTH.sub(" ", text))]
     values = [_value(t) for t in tokens]
     found: set[Quantity] = set()
     i = 0
     while i < len(tokens):
-        word, value = tokens[i], values[i]
-        following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if value is not None and word not in SCALES and following in SCALES:  # "2 million", "two million"
-            scale, i = _scale(tokens, i + 1)
-            found.add(Quantity(value * scale, value * scale))
-        elif (  # "seven or eight million"
-            value is not None
-            and following in _RANGE_WORDS
-            and i + 3 < len(tokens)
-            and values[i + 2] is not None
-            and tokens[i + 2] not in SCALES
-            and tokens[i + 3] in SCALES
-        ):
-            low, high = sorted((value, values[i + 2]))
-            scale, i = _scale(tokens, i + 3)
-            found.add(Quantity(low * scale, high * scale))
-        elif word in _VAGUE and following in SCALES:  # "several million"
-            scale, i = _scale(tokens, i + 1)
-            found.add(Quantity(2 * scale, 9 * scale))
-        elif word in SCALES:  # "a million"; "thousands" (a few of them), "hundreds of thousands"
-            most = 9.99 if word.endswith("s") else 0
-            scale, i = _scale(tokens, i)
-            found.add(Quantity(2 * scale, most * scale) if most else Quantity(scale, scale))
-        else:
-            year = word.isdigit() and len(word) == 4 and 1800 <= int(word) <= 2100
-            if value is not None and value >= 10 and not year:
-                found.add(Quantity(value, value))
-            i += 1
+        quantity, after = _quantity_at(tokens, values, i)
+        if quantity is not None and not _denied(tokens, i):
+            found.add(quantity)
+        i = after
     return found
+
+
+def _quantity_at(tokens: list[str], values: list, i: int) -> tuple[Quantity | None, int]:
+    """The quantity that starts at ``tokens[i]`` (None if none does), and the index after it."""
+    word, value = tokens[i], values[i]
+    following = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if value is not None and word not in SCALES and following in SCALES:  # "2 million", "two million"
+        scale, after = _scale(tokens, i + 1)
+        return Quantity(value * scale, value * scale), after
+    if (  # "seven or eight million"
+        value is not None
+        and following in _RANGE_WORDS
+        and i + 3 < len(tokens)
+        and values[i + 2] is not None
+        and tokens[i + 2] not in SCALES
+        and tokens[i + 3] in SCALES
+    ):
+        low, high = sorted((value, values[i + 2]))
+        scale, after = _scale(tokens, i + 3)
+        return Quantity(low * scale, high * scale), after
+    if word in _VAGUE and following in SCALES:  # "several million"
+        scale, after = _scale(tokens, i + 1)
+        return Quantity(2 * scale, 9 * scale), after
+    if word in SCALES:  # "a million"; "thousands" (a few of them), "hundreds of thousands"
+        most = 9.99 if word.endswith("s") else 0
+        scale, after = _scale(tokens, i)
+        return (Quantity(2 * scale, most * scale) if most else Quantity(scale, scale)), after
+    year = word.isdigit() and len(word) == 4 and 1800 <= int(word) <= 2100
+    if value is not None and value >= 10 and not year:
+        return Quantity(value, value), i + 1
+    return None, i + 1
+
+
+_DENYING = (["not"], ["never"], ["rather", "than"], ["instead", "of"])
+
+
+def _denied(tokens: list[str], i: int) -> bool:
+    """Whether the quantity at ``tokens[i]`` follows "not", "never", "rather than" or "instead of"."""
+    return any(tokens[max(0, i - len(words)) : i] == words for words in _DENYING)
 
 
 def _scale(tokens: list[str], i: int) -> tuple[float, int]:

@@ -52,6 +52,9 @@ def test_quantities_are_read_with_their_scale_and_their_vagueness():
     assert analysis.numbers("thousands of laborers") == {Q(2000, 9990)}
     assert analysis.numbers("hundreds of thousands") == {Q(200_000, 999_000)}
     assert analysis.numbers("a hundred thousand volunteers") == {Q(100_000, 100_000)}
+    # a quantity the sentence denies is not one it gives
+    assert analysis.numbers("Thousands were released, not millions.") == {Q(2000, 9990)}
+    assert analysis.numbers("1,200 rather than 2,000 men") == {Q(1200, 1200)}
 
     def differ(one: str, other: str) -> list[str]:
         return analysis.differences(analysis.Reading.of(one), analysis.Reading.of(other))
