@@ -226,14 +226,14 @@ def _judge(
         if support.score < STRONG_SUPPORT:
             continue
         for other in claims[support.claim_id].conflicts:
-            if other in exclude or other in supports or other in contradicts:
+            if other in exclude or other in supports:
                 continue
-            contradicts[other] = Candidate(
-                other,
-                "contradicts",
-                round(support.score * 0.9, 3),
-                f"the sentence agrees with claim {support.claim_id}, recorded as conflicting with this one",
-            )
+            score = round(support.score * 0.9, 3)
+            reason = f"the sentence agrees with claim {support.claim_id}, recorded as conflicting with this one"
+            found = contradicts.get(other)
+            if found is None or found.score < score:  # a recorded conflict is surer than a difference found
+                reasons = [reason, *([found.reason] if found else [])]
+                contradicts[other] = Candidate(other, "contradicts", score, "; ".join(reasons))
     best_supports = sorted(supports.values(), key=lambda c: (-c.score, c.claim_id))[:MAX_SUPPORTS]
     best_contradictions = sorted(contradicts.values(), key=lambda c: (-c.score, c.claim_id))[:MAX_CONTRADICTIONS]
     return best_supports + best_contradictions

@@ -82,6 +82,27 @@ def test_differences_name_what_differs():
     assert analysis.differences(split_1959, analysis.Reading.of("In 1959 the Sino-Soviet split began.")) == []
 
 
+def test_a_recorded_conflict_outranks_the_difference_found_in_the_same_claim():
+    from assistant import suggest
+
+    def claim(pk, statement, conflicts):
+        return suggest._Claim(pk, statement, analysis.Reading.of(statement), [], conflicts)
+
+    agreed = claim(1, "During the thaw thousands of political prisoners were released.", {2})
+    disputed = claim(2, "Seven or eight million political prisoners were released.", {1})
+    sentence = analysis.Reading.of("Only thousands of political prisoners were released, not millions.")
+    idf = analysis.idf_weights([agreed.reading.words, disputed.reading.words, sentence.words])
+    found = suggest._judge(sentence, [(1, 0.9), (2, 0.6)], {1: agreed, 2: disputed}, idf, exclude=set())
+    support, contradiction = found
+    assert (support.claim_id, support.relation) == (1, "supports") and support.score >= suggest.STRONG_SUPPORT
+    assert (contradiction.claim_id, contradiction.relation) == (2, "contradicts")
+    assert contradiction.score == round(support.score * 0.9, 3)  # not the lower score of the difference alone
+    assert contradiction.reason == (
+        "the sentence agrees with claim 1, recorded as conflicting with this one; "
+        "numbers differ: 2000–9990 here, 7,000,000–8,000,000 in the claim"
+    )
+
+
 def test_a_date_differs_only_in_the_part_of_the_sentence_that_speaks_of_the_claim():
     text = (
         "With Zhukov's help Khrushchev put down the Anti-Party Group that tried to oust him, "
