@@ -28,12 +28,14 @@ STOPWORDS = frozenset(
 
 # Numbers written as words, as sources write them ("two million", "thousands of").
 NUMBER_WORDS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
-    "thousand": 1000, "million": 1_000_000,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000, "million": 1_000_000,
 }  # fmt: skip
 SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
 SCALES |= {f"{word}s": value for word, value in SCALES.items()}  # "thousands of labourers"
+SCALES["tens"] = 10  # "tens of thousands"
 
 # Offices, each with the ways sources name it; two different offices for one subject are a contradiction.
 OFFICES = {
@@ -74,7 +76,7 @@ def stem(word: str) -> str:
     return word[:7]
 
 
-_CLAUSE_BREAK = re.compile(r"[,;:()]|\s(?:and|but|while|whereas|which|who|when|after|before|because|although)\s")
+_CLAUSE_BREAK = re.compile(r"[;:()]|,(?!\d)|\s(?:and|but|while|whereas|which|who|when|after|before|because|although)\s")
 MIN_CLAUSE_WORDS = 4
 
 
@@ -91,7 +93,7 @@ def clauses(text: str) -> list[str]:
 
 # Where a sentence's dates and numbers stop applying: "when" and "while" clauses share their main clause's time.
 _PART_BREAK = re.compile(
-    r"[;:()]|,(?!\s+(?:when|while)\b)|\s(?:and|but|whereas|which|who|after|before|because|although)\s"
+    r"[;:()]|,(?!\d|\s+(?:when|while)\b)|\s(?:and|but|whereas|which|who|after|before|because|although)\s"
 )
 
 
@@ -157,7 +159,8 @@ class Quantity(NamedTuple):
         return a <= d and c <= b
 
     def _widened(self) -> tuple[float, float]:
-        return (self.low / AGREEING, self.high * AGREEING) if self.low == self.high else (self.low, self.high)
+        margin = AGREEING**0.5  # on each side: two exact figures agree when within a quarter of each other
+        return (self.low / margin, self.high * margin) if self.low == self.high else (self.low, self.high)
 
     def __str__(self) -> str:
         return _figure(self.low) if self.low == self.high else f"{_figure(self.low)}–{_figure(self.high)}"
@@ -166,16 +169,22 @@ class Quantity(NamedTuple):
 AGREEING = 1.25
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _DAY_OF_MONTH = re.compile(rf"\b\d{{1,2}}\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b")
-_QUANTITY_TOKEN = re.compile(r"\d+(?:st|nd|rd|th)\b|\d{1,3}(?:,\d{3})+(?![\d.])|\d+(?:\.\d+)?|[A-Za-z]+")
-_RANGE_WORDS = {"or", "to", "and"}  # "seven or eight million", "two to three thousand"
-_VAGUE = {"several", "few", "many", "some"}  # "several million": from two to nine
+# An ordinal; a figure grouped by commas (which may end a sentence: "cut by 600,000."); a figure; a word, with
+# its hyphens ("twenty-five"; "thirty-year", which is not a quantity).
+_QUANTITY_TOKEN = re.compile(
+    r"\d+(?:st|nd|rd|th)\b|\d{1,3}(?:,\d{3})+(?!\d|[.,]\d)|\d+(?:\.\d+)?|[A-Za-z]+(?:-[A-Za-z]+)*"
+)
+_FIGURE_RANGE = re.compile(r"(\d)\s*[–-]\s*(\d)")  # "2–3 million" is "2 to 3 million"
+_RANGE_WORDS = {"or", "to"}  # "seven or eight million", "two to three thousand"
+_VAGUE = {"several", "few", "many"}  # "several million": from two to nine
 
 
 def numbers(text: str) -> set[Quantity]:
     """Quantities (not years, not days of a month): "100,000", "1.2 million", "seven or eight million",
     "thousands" (a few thousand: 2,000 to 9,990), "hundreds of thousands"; not one the text denies ("thousands
     were released, not millions")."""
-    tokens = [t.lower() for t in _QUANTITY_TOKEN.findall(_DAY_OF_MONTH.sub(" ", text))]
+    text = _FIGURE_RANGE.sub(r"\1 to \2", _DAY_OF_MONTH.sub(" ", text))
+    tokens = [t.lower() for t in _QUANTITY_TOKEN.findall(text)]
     values = [_value(t) for t in tokens]
     found: set[Quantity] = set()
     i = 0
@@ -191,6 +200,11 @@ def _quantity_at(tokens: list[str], values: list, i: int) -> tuple[Quantity | No
     """The quantity that starts at ``tokens[i]`` (None if none does), and the index after it."""
     word, value = tokens[i], values[i]
     following = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if _is_year(word):
+        return None, i + 1
+    if word == "half" and following == "a" and i + 2 < len(tokens) and tokens[i + 2] in SCALES:  # "half a million"
+        scale, after = _scale(tokens, i + 2)
+        return Quantity(scale / 2, scale / 2), after
     if value is not None and word not in SCALES and following in SCALES:  # "2 million", "two million"
         scale, after = _scale(tokens, i + 1)
         return Quantity(value * scale, value * scale), after
@@ -198,8 +212,10 @@ def _quantity_at(tokens: list[str], values: list, i: int) -> tuple[Quantity | No
         value is not None
         and following in _RANGE_WORDS
         and i + 3 < len(tokens)
+        and word not in SCALES
         and values[i + 2] is not None
         and tokens[i + 2] not in SCALES
+        and not _is_year(tokens[i + 2])
         and tokens[i + 3] in SCALES
     ):
         low, high = sorted((value, values[i + 2]))
@@ -212,10 +228,13 @@ def _quantity_at(tokens: list[str], values: list, i: int) -> tuple[Quantity | No
         most = 9.99 if word.endswith("s") else 0
         scale, after = _scale(tokens, i)
         return (Quantity(2 * scale, most * scale) if most else Quantity(scale, scale)), after
-    year = word.isdigit() and len(word) == 4 and 1800 <= int(word) <= 2100
-    if value is not None and value >= 10 and not year:
+    if value is not None and value >= 10:
         return Quantity(value, value), i + 1
     return None, i + 1
+
+
+def _is_year(token: str) -> bool:
+    return token.isdigit() and len(token) == 4 and 1800 <= int(token) <= 2100
 
 
 _DENYING = (["not"], ["never"], ["rather", "than"], ["instead", "of"])
@@ -244,7 +263,10 @@ def _value(token: str) -> float | None:
     if token[0].isdigit():
         number = float(token.replace(",", ""))
         return int(number) if number.is_integer() else number
-    return NUMBER_WORDS.get(token.lower())
+    if "-" in token:  # "twenty-five"; not "thirty-year"
+        parts = [NUMBER_WORDS.get(part) for part in token.split("-")]
+        return None if None in parts else sum(parts)
+    return NUMBER_WORDS.get(token)
 
 
 def _figure(value: float) -> str:

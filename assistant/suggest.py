@@ -199,7 +199,8 @@ def _judge(
     sentence: analysis.Reading, near, claims: dict[int, _Claim], idf, exclude: set[int], parts=()
 ) -> list[Candidate]:
     """``parts``: the readings of the sentence's parts (``analysis.parts``); a date or a number differs in the
-    part that says most of the claim's words, not in another part of the sentence."""
+    part that says most of the claim's words, not in another part of the sentence (in the whole sentence when
+    no part shares a word with the claim)."""
     parts = list(parts) or [sentence]
     supports: dict[int, Candidate] = {}
     contradicts: dict[int, Candidate] = {}
@@ -214,6 +215,8 @@ def _judge(
         score = MEANING_WEIGHT * meaning + (1 - MEANING_WEIGHT) * words
         if meaning >= SAME_SUBJECT or (meaning >= SAME_SUBJECT - 0.15 and words >= 0.3):
             speaking = max(parts, key=lambda part: analysis.overlap(part.words, claim.reading.words, idf))
+            if not analysis.overlap(speaking.words, claim.reading.words, idf):
+                speaking = sentence  # no part shares a word with the claim: none can be said to speak of it
             reasons = analysis.differences(sentence, claim.reading, part=speaking)
             if reasons:
                 contradicts[pk] = Candidate(pk, "contradicts", round(score, 3), "; ".join(reasons))
