@@ -24,7 +24,7 @@ SPEED_TARGET_S = 5.0
 TARGETS = [  # (figure, label, target, at least?)
     ("supports_recall_at_3", "supports recall@3", 0.95, True),
     ("supports_recall_at_1", "supports recall@1", 0.85, True),
-    ("supports_recall_at_1_ceiling", "supports recall@1: the most any ranking can reach on these labels", 0.85, True),
+    ("supports_recall_at_1_ceiling", "supports recall@1: the most any ranking can reach on these labels", None, True),
     ("supports_recall_at_1_shared", "supports recall@1, shared sentences counted as first", 0.85, True),
     ("contradicts_recall_at_3", "contradictions recall@3", 0.66, True),
     ("uncovered_with_candidates", "uncovered sentences given any candidate", 0.20, False),
@@ -109,9 +109,13 @@ def report(backend: str, data: dict) -> str:
         cells = []
         for f in (recall["all sources"], labelled):
             value = f.get(key)
+            if target is None:  # a bound, not a target
+                cells.append(pct(value))
+                continue
             met = value is None or (value >= target if at_least else value <= target)
             cells.append(f"{pct(value)} {'met' if met else '**missed**'}")
-        lines.append(f"| {label} | {cells[0]} | {cells[1]} | {'≥' if at_least else '≤'} {target:.0%} |")
+        aim = "(a bound on the row above)" if target is None else f"{'≥' if at_least else '≤'} {target:.0%}"
+        lines.append(f"| {label} | {cells[0]} | {cells[1]} | {aim} |")
     warm = data["warm"]
     middle = statistics.median(warm["runs"])
     lines += [

@@ -26,7 +26,7 @@ from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
 from caching import versioning as caching
-from core import period
+from core import content, period
 from events.models import Event
 from people.models import Person
 from search import engine as search
@@ -388,27 +388,8 @@ def write(plan: Plan) -> dict[str, int]:
         evidence.refresh_placement(None)  # undated claims are placed by their event
         evidence.refresh_source_figures([source.pk for source in plan.sources])
         caching.bump()
-    _analyze()
+    content.refresh_planner_statistics()
     return counts
-
-
-def _analyze() -> None:
-    """Refresh the planner's statistics: after a bulk load they describe a database a hundredth the size, and
-    PostgreSQL then chose nested loops that made the claims export take minutes instead of seconds.
-
-    On PostgreSQL, VACUUM too: it marks the new pages all-visible at once instead of leaving that to an
-    autovacuum that would otherwise run, unannounced, under the next minutes' traffic. VACUUM cannot run in
-    a transaction, so ``write`` and ``remove`` call this after theirs has committed; inside a caller's
-    transaction (the tests') only ANALYZE runs."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    tables = [m._meta.db_table for m in (Person, Event, Source, Claim, Citation, Conflict, TaggedItem, Tag)]
-    tables += [Claim.people.through._meta.db_table, Event.people.through._meta.db_table]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
-            cursor.execute(f"{command} " + ", ".join(connection.ops.quote_name(t) for t in tables))
-        elif connection.vendor == "sqlite":
-            cursor.execute("ANALYZE")
 
 
 @contextlib.contextmanager
@@ -539,7 +520,7 @@ def remove(seed: int | None = None) -> dict[str, int]:
     """Delete the synthetic data (of one seed, or all of it); returns the counts deleted."""
     with transaction.atomic():
         counts = _remove(seed)
-    _analyze()
+    content.refresh_planner_statistics()
     return counts
 
 

@@ -26,6 +26,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core import content
 from events.models import Event
 from people.models import Person
 
@@ -1057,4 +1058,6 @@ def import_fixtures(
         report.dry_run = dry_run
         if dry_run:
             transaction.set_rollback(True)
+    if report.changed and not dry_run:
+        content.refresh_planner_statistics()
     return report

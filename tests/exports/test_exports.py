@@ -138,6 +138,14 @@ def test_filtered_exports_equal_the_html_list(client, kb, query):
     assert body.decode() == "".join(writers.csv_lines(table, writers.table_rows(table, claims)))
 
 
+@pytest.mark.parametrize("search", ["!!!", "-", ""])
+def test_a_search_that_can_match_nothing_exports_the_header_alone(client, kb, search):
+    for name in ("claims", "citations"):
+        assert rows(get_csv(client, f"/export/{name}.csv?q={search}"))[:1] == [TABLES[name].names]
+    assert len(rows(get_csv(client, "/export/claims.csv?q=!!!"))) == 1
+    assert json.loads(b"".join(client.get("/export/claims.json?q=!!!").streaming_content)) == []
+
+
 def test_bad_filter_on_an_export_is_a_clear_400(client, kb):
     response = client.get("/export/claims.csv?person=nobody")
     assert response.status_code == 400

@@ -8,6 +8,7 @@ from django.contrib.admin.sites import site
 
 from exports.tables import TABLES
 from sources.models import Claim
+from tests.conftest import make_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,9 @@ def test_every_model_has_a_changelist_search_and_history(admin_client, kb, model
 
 
 def test_export_selected_claims_as_csv(admin_client, kb):
-    chosen = list(Claim.objects.filter(key__in=["ousted-1964", "first-secretary-1953"]).order_by("pk"))
+    draft = make_claim(statement="An uncited draft, which the public exports never hold.")
+    assert not draft.is_public
+    chosen = [*Claim.objects.filter(key__in=["ousted-1964", "first-secretary-1953"]).order_by("pk"), draft]
     response = admin_client.post(
         "/admin/sources/claim/",
         {"action": "export_claims_csv", "_selected_action": [c.pk for c in chosen]},
@@ -35,6 +38,7 @@ def test_export_selected_claims_as_csv(admin_client, kb):
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode(), newline="")))
     assert rows[0] == TABLES["claims"].names
     assert [int(r[0]) for r in rows[1:]] == [c.pk for c in chosen]
+    assert rows[-1][1] == draft.statement and rows[-1][TABLES["claims"].names.index("citation_count")] == "0"
 
 
 def test_anonymous_users_are_sent_to_the_login(client):
