@@ -21,7 +21,7 @@ from run import PYTHON, log, machine, prepare_database, production_environment, 
 
 SOURCE = "mondo-khrushchev-ousted"
 SPEED_TARGET_S = 5.0
-TARGETS = [  # (figure, label, target, at least?)
+TARGETS = [  # (figure, label, target or None for a bound shown only, at least?)
     ("supports_recall_at_3", "supports recall@3", 0.95, True),
     ("supports_recall_at_1", "supports recall@1", 0.85, True),
     ("supports_recall_at_1_ceiling", "supports recall@1: the most any ranking can reach on these labels", None, True),
