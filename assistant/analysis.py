@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from core import period
+from core.edtf_dates import MONTHS
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 YEAR = re.compile(r"\b(1[89]\d\d)(?:s\b)?")
@@ -167,7 +168,7 @@ class Quantity(NamedTuple):
 
 
 AGREEING = 1.25
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_MONTH = f"(?:{'|'.join(MONTHS)})"
 _DAY_OF_MONTH = re.compile(rf"\b\d{{1,2}}\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b")
 # An ordinal; a figure grouped by commas (which may end a sentence: "cut by 600,000."); a figure; a word, with
 # its hyphens ("twenty-five"; "thirty-year", which is not a quantity).

@@ -214,8 +214,10 @@ def _judge(
         )
         score = MEANING_WEIGHT * meaning + (1 - MEANING_WEIGHT) * words
         if meaning >= SAME_SUBJECT or (meaning >= SAME_SUBJECT - 0.15 and words >= 0.3):
-            speaking = max(parts, key=lambda part: analysis.overlap(part.words, claim.reading.words, idf))
-            if not analysis.overlap(speaking.words, claim.reading.words, idf):
+            shared, speaking = max(
+                ((analysis.overlap(part.words, claim.reading.words, idf), part) for part in parts), key=lambda p: p[0]
+            )
+            if not shared:
                 speaking = sentence  # no part shares a word with the claim: none can be said to speak of it
             reasons = analysis.differences(sentence, claim.reading, part=speaking)
             if reasons:

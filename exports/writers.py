@@ -59,14 +59,10 @@ def _values(column: Column, raw) -> list[str]:
     return column.split(values) if column.split else values
 
 
-def to_cell(column: Column, raw):
-    """A raw value as ``csv_lines`` writes it: text (quoted), a number, bare true/false, or nothing."""
-    return cell_maker(column)(raw)
-
-
 def cell_maker(column: Column) -> Callable[[Any], Any]:
-    """``to_cell`` for one column, as a function of the raw value alone: made once per column, it saves
-    the choice by kind on each of the claims export's 1.6 million cells."""
+    """The function turning the column's raw value into what ``csv_lines`` writes: text (quoted), a number,
+    bare true/false, or nothing. Made once per column, it saves the choice by kind on each of the claims
+    export's 1.6 million cells."""
     kind = column.kind
     if kind == "many":
         return lambda raw: ";".join(_values(column, raw))
@@ -179,7 +175,7 @@ def raw_rows(table: Table, claims=None, *, public: bool = True):
     Only public rows and public evidence, unless ``public=False`` (the admin's export of selected claims).
     """
     annotations, paths = {}, []
-    for name, expr in _read_once(table, public):
+    for name, expr in _read_once(table, public)[0]:
         if isinstance(expr, str):
             paths.append(expr)
         else:
@@ -190,27 +186,23 @@ def raw_rows(table: Table, claims=None, *, public: bool = True):
 
 def columns_at(table: Table, public: bool = True) -> list[int]:
     """For each column of ``table``, the index of its raw value in a row of ``raw_rows``."""
-    return _read_once(table, public).at
+    return _read_once(table, public)[1]
 
 
-class _Reads(list):
-    at: list[int]
-
-
-def _read_once(table: Table, public: bool) -> _Reads:
-    reads, index_of, at = _Reads(), {}, []
+def _read_once(table: Table, public: bool) -> tuple[list[tuple[str, Any]], list[int]]:
+    """(each distinct raw value to read, with the name of its first column; each column's index among them)."""
+    reads, index_of, at = [], {}, []
     for name, expr in table.raw_values(public).items():
         key = expr if isinstance(expr, str) else id(expr)
         if key not in index_of:
             index_of[key] = len(reads)
             reads.append((name, expr))
         at.append(index_of[key])
-    reads.at = at
-    return reads
+    return reads, at
 
 
 def table_rows(table: Table, claims=None, *, public: bool = True) -> Iterator[list]:
-    """The table's rows as CSV cells (``to_cell``), streamed (``_streamed``)."""
+    """The table's rows as CSV cells (``cell_maker``), streamed (``_streamed``)."""
     cells = [(cell_maker(column), i) for column, i in zip(table.columns, columns_at(table, public), strict=True)]
     for raw in _streamed(raw_rows(table, claims, public=public)):
         yield [make(raw[i]) for make, i in cells]
